@@ -1,0 +1,47 @@
+#include "run_job.h"
+
+namespace simd_softmax {
+namespace {
+
+template <class Scalar>
+void run_typed(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, size_t begin, size_t end) {
+  const Scalar* input = static_cast<const Scalar*>(job.input);
+  Scalar* output = static_cast<Scalar*>(job.output);
+  const bool log = job.op == Op::kLogSoftmax;
+  if (job.inner == 1) {
+    // Last dim: units are rows.
+    const auto rows_kernel = log ? kernels.log_softmax_rows : kernels.softmax_rows;
+    rows_kernel(input + begin * job.dim_size, output + begin * job.dim_size, end - begin, job.dim_size);
+    return;
+  }
+  // Other dims: unit u is column u % inner of outer slice u / inner; walk the range slice by slice.
+  const auto columns_kernel = log ? kernels.log_softmax_columns : kernels.softmax_columns;
+  const size_t slice_size = job.dim_size * job.inner;
+  size_t unit = begin;
+  while (unit < end) {
+    const size_t outer_index = unit / job.inner;
+    const size_t column = unit % job.inner;
+    const size_t slice_end = (outer_index + 1) * job.inner;
+    const size_t columns = (end < slice_end ? end : slice_end) - unit;
+    const size_t offset = outer_index * slice_size + column;
+    columns_kernel(input + offset, output + offset, job.dim_size, job.inner, columns);
+    unit += columns;
+  }
+}
+
+}  // namespace
+
+size_t work_units(const SoftmaxJob& job) {
+  return job.inner == 1 ? job.outer : job.outer * job.inner;
+}
+
+void run_work_units(const SoftmaxJob& job, const KernelSet& kernels, size_t begin, size_t end) {
+  if (begin >= end || job.dim_size == 0) return;
+  if (job.dtype == Dtype::kFloat32) {
+    run_typed(job, kernels.f32, begin, end);
+  } else {
+    run_typed(job, kernels.f64, begin, end);
+  }
+}
+
+}  // namespace simd_softmax

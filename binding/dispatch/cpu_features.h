@@ -1,0 +1,9 @@
+// What the running CPU (and its operating system) can execute.
+#pragma once
+
+namespace simd_softmax {
+
+// AVX2 and FMA instructions, with the OS saving the 256-bit register state.
+bool cpu_supports_avx2_fma();
+
+}  // namespace simd_softmax

@@ -1,0 +1,100 @@
+// The AVX2 + FMA kernel set: 8 float32 or 4 float64 lanes. Only this file is compiled with
+// -mavx2 -mfma; dispatch/kernel_dispatch.cc reaches it only after the CPU check.
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#define SIMD_SOFTMAX_ISA_NAMESPACE avx2
+
+namespace simd_softmax {
+namespace avx2 {
+
+// Sliding windows over these give the lane masks of partial loads and stores: the mask for
+// `count` lanes starts at element kLanes - count.
+alignas(32) constexpr int32_t kTailMask32[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+alignas(32) constexpr int64_t kTailMask64[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
+
+struct F32x8 {
+  using Scalar = float;
+  using Vec = __m256;
+  struct Wide {
+    __m256d low, high;
+  };
+  static constexpr size_t kLanes = 8;
+
+  static Vec zero() { return _mm256_setzero_ps(); }
+  static Vec set1(float v) { return _mm256_set1_ps(v); }
+  static Vec load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, Vec v) { _mm256_storeu_ps(p, v); }
+  static __m256i tail_mask(size_t count) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask32 + kLanes - count));
+  }
+  static Vec load_partial(const float* p, size_t count, Vec fill) {
+    const __m256i mask = tail_mask(count);
+    return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, mask), _mm256_castsi256_ps(mask));
+  }
+  static void store_partial(float* p, size_t count, Vec v) { _mm256_maskstore_ps(p, tail_mask(count), v); }
+  static Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
+  static Vec sub(Vec a, Vec b) { return _mm256_sub_ps(a, b); }
+  static Vec mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
+  static Vec fmadd(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+  static Vec max(Vec a, Vec b) { return _mm256_max_ps(a, b); }
+  static Vec pow2_from_biased(Vec biased) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(biased), 23));
+  }
+  static Wide wide_zero() { return {_mm256_setzero_pd(), _mm256_setzero_pd()}; }
+  static Wide widen_add(Wide wide, Vec v) {
+    return {_mm256_add_pd(wide.low, _mm256_cvtps_pd(_mm256_castps256_ps128(v))),
+            _mm256_add_pd(wide.high, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)))};
+  }
+  static void wide_store(Wide wide, double* lanes) {
+    _mm256_storeu_pd(lanes, wide.low);
+    _mm256_storeu_pd(lanes + 4, wide.high);
+  }
+};
+
+struct F64x4 {
+  using Scalar = double;
+  using Vec = __m256d;
+  using Wide = __m256d;
+  static constexpr size_t kLanes = 4;
+
+  static Vec zero() { return _mm256_setzero_pd(); }
+  static Vec set1(double v) { return _mm256_set1_pd(v); }
+  static Vec load(const double* p) { return _mm256_loadu_pd(p); }
+  static void store(double* p, Vec v) { _mm256_storeu_pd(p, v); }
+  static __m256i tail_mask(size_t count) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask64 + kLanes - count));
+  }
+  static Vec load_partial(const double* p, size_t count, Vec fill) {
+    const __m256i mask = tail_mask(count);
+    return _mm256_blendv_pd(fill, _mm256_maskload_pd(p, mask), _mm256_castsi256_pd(mask));
+  }
+  static void store_partial(double* p, size_t count, Vec v) { _mm256_maskstore_pd(p, tail_mask(count), v); }
+  static Vec add(Vec a, Vec b) { return _mm256_add_pd(a, b); }
+  static Vec sub(Vec a, Vec b) { return _mm256_sub_pd(a, b); }
+  static Vec mul(Vec a, Vec b) { return _mm256_mul_pd(a, b); }
+  static Vec fmadd(Vec a, Vec b, Vec c) { return _mm256_fmadd_pd(a, b, c); }
+  static Vec max(Vec a, Vec b) { return _mm256_max_pd(a, b); }
+  static Vec pow2_from_biased(Vec biased) {
+    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(biased), 52));
+  }
+  static Wide wide_zero() { return _mm256_setzero_pd(); }
+  static Wide widen_add(Wide wide, Vec v) { return _mm256_add_pd(wide, v); }
+  static void wide_store(Wide wide, double* lanes) { _mm256_storeu_pd(lanes, wide); }
+};
+
+}  // namespace avx2
+}  // namespace simd_softmax
+
+#include "../softmax_algorithm.h"
+
+namespace simd_softmax {
+
+const KernelSet& avx2_kernel_set() {
+  static constexpr KernelSet kSet = avx2::make_kernel_set<avx2::F32x8, avx2::F64x4>("avx2");
+  return kSet;
+}
+
+}  // namespace simd_softmax

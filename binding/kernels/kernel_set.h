@@ -1,0 +1,39 @@
+// The table of kernels one instruction set provides. A kernel set is chosen once, at load time,
+// by dispatch/kernel_dispatch.cc; callers only see these function pointers.
+#pragma once
+
+#include <cstddef>
+
+namespace simd_softmax {
+
+template <class Scalar>
+struct TypedKernels {
+  // `rows` contiguous rows of `row_length` elements: row r is input[r * row_length ...].
+  using RowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length);
+  // Columns [0, columns) of one {dim_size, inner} slice: element (k, c) is input[k * inner + c].
+  using ColumnsKernel = void (*)(const Scalar* input, Scalar* output, size_t dim_size, size_t inner,
+                                 size_t columns);
+
+  RowsKernel softmax_rows;
+  RowsKernel log_softmax_rows;
+  ColumnsKernel softmax_columns;
+  ColumnsKernel log_softmax_columns;
+};
+
+struct KernelSet {
+  const char* isa;  // "scalar", "avx2" or "neon"
+  TypedKernels<float> f32;
+  TypedKernels<double> f64;
+};
+
+// One accessor per kernel set compiled into this build; each lives in its own translation unit
+// (kernels/<isa>/), compiled with that instruction set's flags and nothing else.
+const KernelSet& scalar_kernel_set();
+#if defined(SIMD_SOFTMAX_HAVE_AVX2)
+const KernelSet& avx2_kernel_set();
+#endif
+#if defined(SIMD_SOFTMAX_HAVE_NEON)
+const KernelSet& neon_kernel_set();
+#endif
+
+}  // namespace simd_softmax

@@ -1,0 +1,102 @@
+// The NEON kernel set (AArch64): 4 float32 or 2 float64 lanes. NEON is part of every AArch64
+// CPU, so dispatch needs no feature check beyond the architecture.
+#include <arm_neon.h>
+
+#include <cstddef>
+#include <cstring>
+
+#define SIMD_SOFTMAX_ISA_NAMESPACE neon
+
+namespace simd_softmax {
+namespace neon {
+
+struct F32x4 {
+  using Scalar = float;
+  using Vec = float32x4_t;
+  struct Wide {
+    float64x2_t low, high;
+  };
+  static constexpr size_t kLanes = 4;
+
+  static Vec zero() { return vdupq_n_f32(0.0f); }
+  static Vec set1(float v) { return vdupq_n_f32(v); }
+  static Vec load(const float* p) { return vld1q_f32(p); }
+  static void store(float* p, Vec v) { vst1q_f32(p, v); }
+  // NEON has no masked load or store: go through a register-sized buffer.
+  static Vec load_partial(const float* p, size_t count, Vec fill) {
+    float lanes[kLanes];
+    vst1q_f32(lanes, fill);
+    std::memcpy(lanes, p, count * sizeof(float));
+    return vld1q_f32(lanes);
+  }
+  static void store_partial(float* p, size_t count, Vec v) {
+    float lanes[kLanes];
+    vst1q_f32(lanes, v);
+    std::memcpy(p, lanes, count * sizeof(float));
+  }
+  static Vec add(Vec a, Vec b) { return vaddq_f32(a, b); }
+  static Vec sub(Vec a, Vec b) { return vsubq_f32(a, b); }
+  static Vec mul(Vec a, Vec b) { return vmulq_f32(a, b); }
+  static Vec fmadd(Vec a, Vec b, Vec c) { return vfmaq_f32(c, a, b); }
+  // FMAX would propagate NaN; the algorithm wants x86's "b when either is NaN".
+  static Vec max(Vec a, Vec b) { return vbslq_f32(vcgtq_f32(a, b), a, b); }
+  static Vec pow2_from_biased(Vec biased) {
+    return vreinterpretq_f32_s32(vshlq_n_s32(vreinterpretq_s32_f32(biased), 23));
+  }
+  static Wide wide_zero() { return {vdupq_n_f64(0.0), vdupq_n_f64(0.0)}; }
+  static Wide widen_add(Wide wide, Vec v) {
+    return {vaddq_f64(wide.low, vcvt_f64_f32(vget_low_f32(v))), vaddq_f64(wide.high, vcvt_high_f64_f32(v))};
+  }
+  static void wide_store(Wide wide, double* lanes) {
+    vst1q_f64(lanes, wide.low);
+    vst1q_f64(lanes + 2, wide.high);
+  }
+};
+
+struct F64x2 {
+  using Scalar = double;
+  using Vec = float64x2_t;
+  using Wide = float64x2_t;
+  static constexpr size_t kLanes = 2;
+
+  static Vec zero() { return vdupq_n_f64(0.0); }
+  static Vec set1(double v) { return vdupq_n_f64(v); }
+  static Vec load(const double* p) { return vld1q_f64(p); }
+  static void store(double* p, Vec v) { vst1q_f64(p, v); }
+  static Vec load_partial(const double* p, size_t count, Vec fill) {
+    double lanes[kLanes];
+    vst1q_f64(lanes, fill);
+    std::memcpy(lanes, p, count * sizeof(double));
+    return vld1q_f64(lanes);
+  }
+  static void store_partial(double* p, size_t count, Vec v) {
+    double lanes[kLanes];
+    vst1q_f64(lanes, v);
+    std::memcpy(p, lanes, count * sizeof(double));
+  }
+  static Vec add(Vec a, Vec b) { return vaddq_f64(a, b); }
+  static Vec sub(Vec a, Vec b) { return vsubq_f64(a, b); }
+  static Vec mul(Vec a, Vec b) { return vmulq_f64(a, b); }
+  static Vec fmadd(Vec a, Vec b, Vec c) { return vfmaq_f64(c, a, b); }
+  static Vec max(Vec a, Vec b) { return vbslq_f64(vcgtq_f64(a, b), a, b); }
+  static Vec pow2_from_biased(Vec biased) {
+    return vreinterpretq_f64_s64(vshlq_n_s64(vreinterpretq_s64_f64(biased), 52));
+  }
+  static Wide wide_zero() { return vdupq_n_f64(0.0); }
+  static Wide widen_add(Wide wide, Vec v) { return vaddq_f64(wide, v); }
+  static void wide_store(Wide wide, double* lanes) { vst1q_f64(lanes, wide); }
+};
+
+}  // namespace neon
+}  // namespace simd_softmax
+
+#include "../softmax_algorithm.h"
+
+namespace simd_softmax {
+
+const KernelSet& neon_kernel_set() {
+  static constexpr KernelSet kSet = neon::make_kernel_set<neon::F32x4, neon::F64x2>("neon");
+  return kSet;
+}
+
+}  // namespace simd_softmax

@@ -1,0 +1,64 @@
+// The portable kernel set: one lane, plain C++, compiled for the baseline of the target (any
+// x86-64 or arm64 CPU). It runs the same algorithm and the same exp as the SIMD sets.
+#include <cstdint>
+#include <cstring>
+
+#include "../exp_constants.h"
+
+#define SIMD_SOFTMAX_ISA_NAMESPACE scalar
+
+namespace simd_softmax {
+namespace scalar {
+
+// One lane of Scalar; the integer type has Scalar's width, for the exponent bit trick.
+template <class ScalarT, class Bits>
+struct OneLane {
+  using Scalar = ScalarT;
+  using Vec = ScalarT;
+  using Wide = double;
+  static constexpr size_t kLanes = 1;
+
+  static Vec zero() { return Scalar(0); }
+  static Vec set1(Scalar v) { return v; }
+  static Vec load(const Scalar* p) { return *p; }
+  static void store(Scalar* p, Vec v) { *p = v; }
+  // With one lane there is never a partial vector; these exist to satisfy the interface.
+  static Vec load_partial(const Scalar* p, size_t count, Vec fill) { return count ? *p : fill; }
+  static void store_partial(Scalar* p, size_t count, Vec v) {
+    if (count) *p = v;
+  }
+  static Vec add(Vec a, Vec b) { return a + b; }
+  static Vec sub(Vec a, Vec b) { return a - b; }
+  static Vec mul(Vec a, Vec b) { return a * b; }
+  // Not fused: baseline x86-64 has no FMA instruction, and a software fma is slow.
+  static Vec fmadd(Vec a, Vec b, Vec c) { return a * b + c; }
+  static Vec max(Vec a, Vec b) { return a > b ? a : b; }
+  static Vec pow2_from_biased(Vec biased) {
+    Bits bits;
+    std::memcpy(&bits, &biased, sizeof bits);
+    bits <<= ExpConstants<ScalarT>::kMantissaBits;
+    Vec result;
+    std::memcpy(&result, &bits, sizeof result);
+    return result;
+  }
+  static Wide wide_zero() { return 0.0; }
+  static Wide widen_add(Wide wide, Vec v) { return wide + static_cast<double>(v); }
+  static void wide_store(Wide wide, double* lanes) { lanes[0] = wide; }
+};
+
+using F32x1 = OneLane<float, uint32_t>;
+using F64x1 = OneLane<double, uint64_t>;
+
+}  // namespace scalar
+}  // namespace simd_softmax
+
+#include "../softmax_algorithm.h"
+
+namespace simd_softmax {
+
+const KernelSet& scalar_kernel_set() {
+  static constexpr KernelSet kSet = scalar::make_kernel_set<scalar::F32x1, scalar::F64x1>("scalar");
+  return kSet;
+}
+
+}  // namespace simd_softmax

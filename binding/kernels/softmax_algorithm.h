@@ -1,0 +1,273 @@
+// The softmax and log-softmax algorithms, written once and compiled once per instruction set.
+//
+// An ISA's translation unit defines SIMD_SOFTMAX_ISA_NAMESPACE (scalar, avx2, neon), declares
+// its vector operation structs in simd_softmax::<that namespace>, then includes this file, which
+// instantiates everything inside the same namespace. Nothing defined here is shared between
+// translation units compiled with different flags, so the linker can never hand a baseline
+// caller an AVX2-compiled copy.
+//
+// A vector operation struct V (F32x8, F64x4, F32x1, ...) provides:
+//   Scalar, Vec, Wide (a vector of double accumulators, one per lane), kLanes;
+//   zero(), set1(s), load(p), store(p, v), load_partial(p, count, fill), store_partial(p, count, v)
+//     (count in [1, kLanes); lanes >= count of a partial load hold `fill`);
+//   add, sub, mul; fmadd(a, b, c) = a * b + c (fused where the ISA has FMA);
+//   max(a, b) = a > b ? a : b per lane, so b whenever either is NaN (x86 MAXPS semantics);
+//   pow2_from_biased(v): the bits of v shifted left by kMantissaBits, read as a float;
+//   wide_zero(), widen_add(wide, v), wide_store(wide, double* lanes).
+#ifndef SIMD_SOFTMAX_ISA_NAMESPACE
+#error "define SIMD_SOFTMAX_ISA_NAMESPACE before including softmax_algorithm.h"
+#endif
+
+#include <cmath>
+#include <cstddef>
+#include <limits>
+
+#include "exp_constants.h"
+#include "kernel_set.h"
+
+namespace simd_softmax {
+namespace SIMD_SOFTMAX_ISA_NAMESPACE {
+
+// Independent accumulators per loop iteration, to hide the latency of adds and maxes.
+constexpr size_t kUnroll = 4;
+// Float partial sums cover at most this many vectors per lane before they are folded into the
+// double accumulators, so a row of a million elements sums as accurately as a short one.
+constexpr size_t kVectorsPerSumBlock = 32;
+
+template <class V>
+inline typename V::Vec exp_nonpositive(typename V::Vec x) {
+  using Scalar = typename V::Scalar;
+  using Vec = typename V::Vec;
+  using C = ExpConstants<Scalar>;
+  // Clamp where e^x rounds to +0 anyway (maps -inf to +0); NaN is the second operand, so it stays.
+  x = V::max(V::set1(C::kMinInput), x);
+  // biased holds n = round(x * log2(e)) plus the exponent bias and kScaleShift in its low bits.
+  const Vec biased = V::fmadd(x, V::set1(C::kLog2e), V::set1(C::kMagic));
+  const Vec n = V::sub(biased, V::set1(C::kMagic));
+  // r = x - n * ln2 in two steps (Cody-Waite); |r| <= ln2 / 2 up to rounding.
+  Vec r = V::fmadd(n, V::set1(C::kMinusLn2Hi), x);
+  r = V::fmadd(n, V::set1(C::kMinusLn2Lo), r);
+  // p = e^r by Horner's rule, ending in 1 + r * (...) so that e^0 is exactly 1.
+  Vec p = V::set1(C::kPoly[0]);
+  for (size_t k = 1; k < C::kPolyDegree; ++k) p = V::fmadd(p, r, V::set1(C::kPoly[k]));
+  p = V::fmadd(p, r, V::set1(Scalar(1)));
+  // e^x = (p * 2^(n + shift)) * 2^-shift: the first product is exact, the second rounds once,
+  // into the subnormal range where the result is that small.
+  return V::mul(V::mul(p, V::pow2_from_biased(biased)), V::set1(C::kUnshift));
+}
+
+template <class V>
+inline typename V::Scalar horizontal_max(typename V::Vec v) {
+  typename V::Scalar lanes[V::kLanes];
+  V::store(lanes, v);
+  typename V::Scalar result = lanes[0];
+  for (size_t i = 1; i < V::kLanes; ++i) result = lanes[i] > result ? lanes[i] : result;
+  return result;
+}
+
+template <class V>
+inline double horizontal_sum(typename V::Wide wide) {
+  double lanes[V::kLanes];
+  V::wide_store(wide, lanes);
+  double result = 0.0;
+  for (size_t i = 0; i < V::kLanes; ++i) result += lanes[i];
+  return result;
+}
+
+// ---- Last dim: contiguous rows --------------------------------------------------------------
+
+// Largest element of a row, ignoring NaN (a NaN still poisons the row through the sum later).
+template <class V>
+typename V::Scalar row_max(const typename V::Scalar* x, size_t n) {
+  using Vec = typename V::Vec;
+  constexpr size_t L = V::kLanes;
+  const Vec minus_inf = V::set1(-std::numeric_limits<typename V::Scalar>::infinity());
+  Vec m0 = minus_inf, m1 = minus_inf, m2 = minus_inf, m3 = minus_inf;
+  size_t i = 0;
+  // Main body: four vectors per step into four running maxima.
+  for (; i + kUnroll * L <= n; i += kUnroll * L) {
+    m0 = V::max(V::load(x + i), m0);
+    m1 = V::max(V::load(x + i + L), m1);
+    m2 = V::max(V::load(x + i + 2 * L), m2);
+    m3 = V::max(V::load(x + i + 3 * L), m3);
+  }
+  // Remaining whole vectors, then the tail padded with -inf.
+  for (; i + L <= n; i += L) m0 = V::max(V::load(x + i), m0);
+  if (i < n) m0 = V::max(V::load_partial(x + i, n - i, minus_inf), m0);
+  return horizontal_max<V>(V::max(V::max(m0, m1), V::max(m2, m3)));
+}
+
+// Sum of e^(x - max) over a row, in double; with kStoreExp also writes each e^(x - max) to y.
+template <class V, bool kStoreExp>
+double row_sum_exp(const typename V::Scalar* x, typename V::Scalar* y, size_t n,
+                   typename V::Scalar max) {
+  using Vec = typename V::Vec;
+  constexpr size_t L = V::kLanes;
+  constexpr size_t kBlock = kVectorsPerSumBlock * L;
+  const Vec max_v = V::set1(max);
+  auto exp_at = [&](size_t i) {
+    const Vec e = exp_nonpositive<V>(V::sub(V::load(x + i), max_v));
+    if (kStoreExp) V::store(y + i, e);
+    return e;
+  };
+  typename V::Wide total = V::wide_zero();
+  for (size_t block = 0; block < n; block += kBlock) {
+    const size_t block_end = n - block < kBlock ? n : block + kBlock;
+    Vec s0 = V::zero(), s1 = V::zero(), s2 = V::zero(), s3 = V::zero();
+    size_t i = block;
+    // Four vectors per step into four float partial sums.
+    for (; i + kUnroll * L <= block_end; i += kUnroll * L) {
+      s0 = V::add(s0, exp_at(i));
+      s1 = V::add(s1, exp_at(i + L));
+      s2 = V::add(s2, exp_at(i + 2 * L));
+      s3 = V::add(s3, exp_at(i + 3 * L));
+    }
+    for (; i + L <= block_end; i += L) s0 = V::add(s0, exp_at(i));
+    // Tail padded with -inf, whose exp is 0 (or NaN when the row max is -inf: the row is NaN then).
+    if (i < block_end) {
+      const size_t count = block_end - i;
+      const Vec e = exp_nonpositive<V>(
+          V::sub(V::load_partial(x + i, count, V::set1(-std::numeric_limits<typename V::Scalar>::infinity())), max_v));
+      if (kStoreExp) V::store_partial(y + i, count, e);
+      s0 = V::add(s0, e);
+    }
+    // Fold this block's float partial sums into the double accumulators.
+    total = V::widen_add(total, V::add(V::add(s0, s1), V::add(s2, s3)));
+  }
+  return horizontal_sum<V>(total);
+}
+
+// y = y * scale over a row, in place.
+template <class V>
+void row_scale(typename V::Scalar* y, size_t n, typename V::Scalar scale) {
+  constexpr size_t L = V::kLanes;
+  const typename V::Vec scale_v = V::set1(scale);
+  size_t i = 0;
+  for (; i + L <= n; i += L) V::store(y + i, V::mul(V::load(y + i), scale_v));
+  if (i < n) V::store_partial(y + i, n - i, V::mul(V::load_partial(y + i, n - i, V::zero()), scale_v));
+}
+
+// y = (x - max) - log_sum over a row (the order of torch, so huge |max| loses nothing).
+template <class V>
+void row_log_normalize(const typename V::Scalar* x, typename V::Scalar* y, size_t n,
+                       typename V::Scalar max, typename V::Scalar log_sum) {
+  using Vec = typename V::Vec;
+  constexpr size_t L = V::kLanes;
+  const Vec max_v = V::set1(max), log_sum_v = V::set1(log_sum);
+  size_t i = 0;
+  for (; i + L <= n; i += L) V::store(y + i, V::sub(V::sub(V::load(x + i), max_v), log_sum_v));
+  if (i < n) {
+    const Vec v = V::load_partial(x + i, n - i, V::zero());
+    V::store_partial(y + i, n - i, V::sub(V::sub(v, max_v), log_sum_v));
+  }
+}
+
+template <class V>
+void softmax_rows(const typename V::Scalar* input, typename V::Scalar* output, size_t rows,
+                  size_t row_length) {
+  using Scalar = typename V::Scalar;
+  for (size_t r = 0; r < rows; ++r) {
+    const Scalar* x = input + r * row_length;
+    Scalar* y = output + r * row_length;
+    // Pass 1: the row max. Pass 2: e^(x - max) stored, and summed. Pass 3: scale by 1 / sum.
+    const Scalar max = row_max<V>(x, row_length);
+    const double sum = row_sum_exp<V, true>(x, y, row_length, max);
+    row_scale<V>(y, row_length, static_cast<Scalar>(1.0 / sum));
+  }
+}
+
+template <class V>
+void log_softmax_rows(const typename V::Scalar* input, typename V::Scalar* output, size_t rows,
+                      size_t row_length) {
+  using Scalar = typename V::Scalar;
+  for (size_t r = 0; r < rows; ++r) {
+    const Scalar* x = input + r * row_length;
+    Scalar* y = output + r * row_length;
+    // Pass 1: the row max. Pass 2: sum of e^(x - max). Pass 3: (x - max) - log(sum).
+    const Scalar max = row_max<V>(x, row_length);
+    const double sum = row_sum_exp<V, false>(x, nullptr, row_length, max);
+    row_log_normalize<V>(x, y, row_length, max, static_cast<Scalar>(std::log(sum)));
+  }
+}
+
+// ---- Any other dim: columns of a {dim_size, inner} slice, one vector of columns at a time ----
+
+// One block of up to kLanes adjacent columns; kFull says whether all kLanes are real columns.
+template <class V, bool kLog, bool kFull>
+void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size,
+                  size_t inner, size_t count) {
+  using Scalar = typename V::Scalar;
+  using Vec = typename V::Vec;
+  constexpr size_t L = V::kLanes;
+  auto load_at = [&](const Scalar* base, size_t k) {
+    return kFull ? V::load(base + k * inner) : V::load_partial(base + k * inner, count, V::zero());
+  };
+  auto store_at = [&](Scalar* base, size_t k, Vec v) {
+    if (kFull) V::store(base + k * inner, v); else V::store_partial(base + k * inner, count, v);
+  };
+  // Pass 1: the max of each column, ignoring NaN.
+  Vec max_v = V::set1(-std::numeric_limits<Scalar>::infinity());
+  for (size_t k = 0; k < dim_size; ++k) max_v = V::max(load_at(x, k), max_v);
+  // Pass 2: e^(x - max) per column (stored for softmax), summed in float blocks folded into double.
+  typename V::Wide total = V::wide_zero();
+  for (size_t block = 0; block < dim_size; block += kVectorsPerSumBlock) {
+    const size_t block_end = dim_size - block < kVectorsPerSumBlock ? dim_size : block + kVectorsPerSumBlock;
+    Vec partial = V::zero();
+    for (size_t k = block; k < block_end; ++k) {
+      const Vec e = exp_nonpositive<V>(V::sub(load_at(x, k), max_v));
+      if (!kLog) store_at(y, k, e);
+      partial = V::add(partial, e);
+    }
+    total = V::widen_add(total, partial);
+  }
+  // Per column: 1 / sum for softmax, log(sum) for log-softmax, computed in double.
+  double sums[L];
+  V::wide_store(total, sums);
+  Scalar factors[L];
+  for (size_t lane = 0; lane < L; ++lane) {
+    factors[lane] = static_cast<Scalar>(kLog ? std::log(sums[lane]) : 1.0 / sums[lane]);
+  }
+  const Vec factor_v = V::load(factors);
+  // Pass 3: scale the stored exponentials, or write (x - max) - log(sum).
+  for (size_t k = 0; k < dim_size; ++k) {
+    if (kLog) {
+      store_at(y, k, V::sub(V::sub(load_at(x, k), max_v), factor_v));
+    } else {
+      store_at(y, k, V::mul(load_at(y, k), factor_v));
+    }
+  }
+}
+
+template <class V, bool kLog>
+void columns_kernel(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
+                    size_t inner, size_t columns) {
+  constexpr size_t L = V::kLanes;
+  size_t c = 0;
+  for (; c + L <= columns; c += L) column_block<V, kLog, true>(input + c, output + c, dim_size, inner, L);
+  if (c < columns) column_block<V, kLog, false>(input + c, output + c, dim_size, inner, columns - c);
+}
+
+template <class V>
+void softmax_columns(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
+                     size_t inner, size_t columns) {
+  columns_kernel<V, false>(input, output, dim_size, inner, columns);
+}
+
+template <class V>
+void log_softmax_columns(const typename V::Scalar* input, typename V::Scalar* output,
+                         size_t dim_size, size_t inner, size_t columns) {
+  columns_kernel<V, true>(input, output, dim_size, inner, columns);
+}
+
+// The kernel table of this instruction set, from its float32 and float64 operation structs.
+template <class F32, class F64>
+constexpr KernelSet make_kernel_set(const char* isa) {
+  return KernelSet{isa,
+                   {&softmax_rows<F32>, &log_softmax_rows<F32>, &softmax_columns<F32>,
+                    &log_softmax_columns<F32>},
+                   {&softmax_rows<F64>, &log_softmax_rows<F64>, &softmax_columns<F64>,
+                    &log_softmax_columns<F64>}};
+}
+
+}  // namespace SIMD_SOFTMAX_ISA_NAMESPACE
+}  // namespace simd_softmax

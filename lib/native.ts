@@ -1,0 +1,38 @@
+// Loads the compiled addon (a local build, else the prebuild for this platform) through
+// node-gyp-build, and describes what it exports.
+import * as path from 'node:path';
+
+import type { FloatArray } from './typed-arrays.js';
+
+export const NativeOp = { softmax: 0, logSoftmax: 1 } as const;
+export type NativeOp = (typeof NativeOp)[keyof typeof NativeOp];
+
+export const NativeDtype = { float32: 0, float64: 1 } as const;
+export type NativeDtype = (typeof NativeDtype)[keyof typeof NativeDtype];
+
+export interface NativeBinding {
+  /** Runs a validated job over the {outer, dimSize, inner} view of input into output. */
+  run(op: NativeOp, dtype: NativeDtype, input: FloatArray, output: FloatArray, outer: number, dimSize: number,
+    inner: number): void;
+  /** The active kernel set: 'avx2', 'neon' or 'scalar'. */
+  isa(): string;
+  /** The kernel sets this build has and this CPU runs, best first. */
+  runnableIsas(): string[];
+}
+
+function load(): NativeBinding {
+  const packageRoot = path.join(__dirname, '..');
+  try {
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    return nodeGypBuild(packageRoot) as NativeBinding;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `simd-softmax: could not load the native addon for ${process.platform}-${process.arch} ` +
+        `(Node ${process.versions.node}, Node-API ${process.versions.napi}) from ${packageRoot}: ${reason}. ` +
+        'To build it from source, run `npm rebuild simd-softmax` with cmake (>= 3.15) and a C++17 compiler installed.',
+    );
+  }
+}
+
+export const native: NativeBinding = load();

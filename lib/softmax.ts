@@ -1,0 +1,161 @@
+// softmax and logSoftmax: every argument is checked here; the addon receives a plain job.
+import { describe, rangeError, typeError } from './errors.js';
+import { native, NativeDtype, NativeOp } from './native.js';
+import { checkShape, formatShape, normalizeDim, numelOf, splitAroundDim } from './shape.js';
+import { checkDtype, type NestedArray, Tensor, tensor } from './tensor.js';
+import {
+  allocateUninitialized, bufferOf, byteOffsetOf, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
+  maxElements, type SourceArray, type SourceDtype, sourceDtypeOf, typedArrayName,
+} from './typed-arrays.js';
+
+/** What softmax accepts as input. */
+export type TensorLike =
+  | Tensor
+  | { data: ArrayBufferView; shape: readonly number[] }
+  | { data: ArrayBufferView; dims: readonly number[] }
+  | ArrayBufferView
+  | NestedArray;
+
+export interface SoftmaxOptions {
+  /** Cast the input to this dtype first and compute in it, as torch's dtype= argument does. */
+  dtype?: Dtype;
+  /**
+   * Where to write the result: a Float32Array or Float64Array of the result's dtype and the input's
+   * length. It may be the input's own array (in place), but must not partially overlap it.
+   */
+  out?: FloatArray;
+}
+
+interface ResolvedInput {
+  data: SourceArray;
+  dtype: SourceDtype;
+  shape: readonly number[];
+}
+
+export function softmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
+  return run('softmax', NativeOp.softmax, input, dim, options);
+}
+
+export function logSoftmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
+  return run('logSoftmax', NativeOp.logSoftmax, input, dim, options);
+}
+
+function run(fn: string, op: NativeOp, input: TensorLike, dim: number, options: SoftmaxOptions | undefined): Tensor {
+  const source = resolveInput(fn, input);
+  const dimIndex = normalizeDim(fn, dim, source.shape.length);
+  const requested = checkOptions(fn, options);
+  const dtype = resultDtype(fn, source.dtype, requested.dtype);
+  const numel = lengthOf(source.data);
+  const output = requested.out === undefined
+    ? allocateUninitialized(dtype, numel)
+    : checkOut(fn, requested.out, dtype, numel, source);
+  // With a dtype that differs from the input's, cast into the output and compute there in place.
+  let computeFrom: FloatArray;
+  if (source.dtype === dtype) {
+    computeFrom = source.data as FloatArray;
+  } else {
+    output.set(source.data);
+    computeFrom = output;
+  }
+  if (numel > 0) {
+    const [outer, dimSize, inner] = splitAroundDim(source.shape, dimIndex);
+    native.run(op, dtype === 'float32' ? NativeDtype.float32 : NativeDtype.float64, computeFrom, output, outer, dimSize,
+      inner);
+  }
+  return new Tensor(output, source.shape);
+}
+
+function resolveInput(fn: string, input: TensorLike): ResolvedInput {
+  if (input instanceof Tensor) return { data: input.data, dtype: input.dtype, shape: input.shape };
+  if (Array.isArray(input) || typeof input === 'number') {
+    // Nested numbers become a float32 tensor first, as torch.tensor of Python floats does.
+    const t = tensor(input);
+    return { data: t.data, dtype: t.dtype, shape: t.shape };
+  }
+  if (ArrayBuffer.isView(input)) {
+    const data = checkData(fn, 'input', input);
+    return { data, dtype: sourceDtypeOf(data)!, shape: [lengthOf(data)] };
+  }
+  if (typeof input === 'object' && input !== null && 'data' in input) {
+    const hasShape = 'shape' in input && input.shape !== undefined;
+    const shapeName = hasShape ? 'input.shape' : 'input.dims';
+    const rawShape: unknown = hasShape ? input.shape : (input as { dims?: unknown }).dims;
+    if (rawShape === undefined) throw typeError(fn, 'expected input to have a shape (or dims) array next to its data');
+    const data = checkData(fn, 'input.data', input.data);
+    const shape = checkShape(fn, shapeName, rawShape);
+    const dtype = sourceDtypeOf(data)!;
+    const numel = numelOf(shape);
+    const limit = maxElements(isFloatDtype(dtype) ? dtype : 'float32');
+    if (numel > limit) {
+      throw rangeError(fn, `${shapeName} ${formatShape(shape)} describes ${numel} elements, more than a typed array can hold (${limit})`);
+    }
+    if (numel !== lengthOf(data)) {
+      throw rangeError(fn, `${shapeName} ${formatShape(shape)} describes ${numel} elements, but input.data has ${lengthOf(data)}`);
+    }
+    return { data, dtype, shape };
+  }
+  throw typeError(fn,
+    `expected input to be a Tensor, {data, shape}, {data, dims}, a Float32Array/Float64Array or nested arrays of numbers, but got ${describe(input)}`);
+}
+
+function checkData(fn: string, name: string, data: unknown): SourceArray {
+  if (sourceDtypeOf(data) === undefined) {
+    const kind = typedArrayName(data) ?? (ArrayBuffer.isView(data) ? 'DataView' : undefined);
+    const got = kind === undefined ? describe(data) : `a ${kind}`;
+    throw typeError(fn,
+      `expected ${name} to be a Float32Array or Float64Array (or an integer typed array with options.dtype), but got ${got}`);
+  }
+  if (isDetached(data as ArrayBufferView)) {
+    throw typeError(fn, `the ArrayBuffer of ${name} is detached (it was transferred or released)`);
+  }
+  return data as SourceArray;
+}
+
+function checkOptions(fn: string, options: SoftmaxOptions | undefined): { dtype?: Dtype; out?: unknown } {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw typeError(fn, `expected options to be an object, but got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'dtype' && key !== 'out') throw typeError(fn, `unknown option '${key}' (known options: dtype, out)`);
+  }
+  return {
+    dtype: options.dtype === undefined ? undefined : checkDtype(fn, 'options.dtype', options.dtype),
+    out: options.out,
+  };
+}
+
+function resultDtype(fn: string, sourceDtype: SourceDtype, requested: Dtype | undefined): Dtype {
+  if (requested !== undefined) return requested;
+  if (isFloatDtype(sourceDtype)) return sourceDtype;
+  throw typeError(fn,
+    `input has dtype ${sourceDtype}, which ${fn} does not compute in; pass options.dtype ('float32' or 'float64') to cast it first, as torch's dtype= argument does`);
+}
+
+function checkOut(fn: string, out: unknown, dtype: Dtype, numel: number, source: ResolvedInput): FloatArray {
+  const expected = dtype === 'float32' ? 'Float32Array' : 'Float64Array';
+  const name = typedArrayName(out);
+  if (name !== expected) {
+    throw typeError(fn, `expected options.out to be a ${expected} (the result's dtype is ${dtype}), but got ${name === undefined ? describe(out) : `a ${name}`}`);
+  }
+  const outArray = out as FloatArray;
+  if (isDetached(outArray)) throw typeError(fn, 'the ArrayBuffer of options.out is detached (it was transferred or released)');
+  if (lengthOf(outArray) !== numel) {
+    throw rangeError(fn, `expected options.out to have ${numel} elements (the input's), but it has ${lengthOf(outArray)}`);
+  }
+  if (overlapsWithoutAliasing(outArray, source)) {
+    throw rangeError(fn,
+      "options.out overlaps the input's memory without being the input's own array; pass the input's array (in place) or a separate one");
+  }
+  return outArray;
+}
+
+/** True when out shares bytes with the input but is not exactly the same view of the same dtype. */
+function overlapsWithoutAliasing(out: FloatArray, source: ResolvedInput): boolean {
+  if (bufferOf(out) !== bufferOf(source.data)) return false;
+  const outStart = byteOffsetOf(out);
+  const outEnd = outStart + out.byteLength;
+  const inStart = byteOffsetOf(source.data);
+  const inEnd = inStart + source.data.byteLength;
+  if (outEnd <= inStart || inEnd <= outStart || out.byteLength === 0 || source.data.byteLength === 0) return false;
+  const sameView = outStart === inStart && outEnd === inEnd && sourceDtypeOf(out) === source.dtype;
+  return !sameView;
+}

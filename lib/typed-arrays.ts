@@ -1,0 +1,105 @@
+// Typed-array facts read through the engine's own getters, so that proxies, subclasses with
+// overridden properties and arrays from other realms are seen as what they really are.
+import { constants as bufferConstants } from 'node:buffer';
+
+export type Dtype = 'float32' | 'float64';
+export type FloatArray = Float32Array | Float64Array;
+
+/** Element types softmax can compute in directly, or cast from with options.dtype. */
+export type SourceDtype = Dtype | 'int8' | 'int16' | 'int32' | 'uint8' | 'uint16' | 'uint32' | 'uint8clamped';
+export type SourceArray =
+  | FloatArray | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Uint8ClampedArray;
+
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+
+function intrinsicGetter<T>(name: PropertyKey): (this: unknown) => T {
+  const descriptor = Object.getOwnPropertyDescriptor(typedArrayPrototype, name);
+  if (descriptor?.get === undefined) throw new Error(`simd-softmax: %TypedArray%.prototype.${String(name)} is missing`);
+  return descriptor.get as (this: unknown) => T;
+}
+
+// The getter returns the internal [[TypedArrayName]], or undefined for anything that is not a typed array.
+const tagGetter = intrinsicGetter<string | undefined>(Symbol.toStringTag);
+const lengthGetter = intrinsicGetter<number>('length');
+const bufferGetter = intrinsicGetter<ArrayBufferLike>('buffer');
+const byteOffsetGetter = intrinsicGetter<number>('byteOffset');
+
+const SOURCE_DTYPES: Readonly<Record<string, SourceDtype>> = {
+  Float32Array: 'float32',
+  Float64Array: 'float64',
+  Int8Array: 'int8',
+  Int16Array: 'int16',
+  Int32Array: 'int32',
+  Uint8Array: 'uint8',
+  Uint16Array: 'uint16',
+  Uint32Array: 'uint32',
+  Uint8ClampedArray: 'uint8clamped',
+};
+
+/** The typed array's class name ('Float32Array', 'BigInt64Array', ...), or undefined if value is none. */
+export function typedArrayName(value: unknown): string | undefined {
+  return tagGetter.call(value);
+}
+
+/** The dtype of a typed array softmax accepts, or undefined for other values (BigInt64Array, DataView, ...). */
+export function sourceDtypeOf(value: unknown): SourceDtype | undefined {
+  const name = tagGetter.call(value);
+  return name === undefined ? undefined : SOURCE_DTYPES[name];
+}
+
+export function isFloatDtype(dtype: SourceDtype): dtype is Dtype {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+export function lengthOf(array: ArrayBufferView): number {
+  return lengthGetter.call(array);
+}
+
+export function bufferOf(array: ArrayBufferView): ArrayBufferLike {
+  return bufferGetter.call(array);
+}
+
+export function byteOffsetOf(array: ArrayBufferView): number {
+  return byteOffsetGetter.call(array);
+}
+
+/** True when the array's ArrayBuffer was transferred or detached (Node 20 has no ArrayBuffer#detached). */
+export function isDetached(array: ArrayBufferView): boolean {
+  if (lengthGetter.call(array) !== 0) return false;
+  const buffer = bufferGetter.call(array);
+  if (buffer.byteLength !== 0) return false;
+  const detached = (buffer as { detached?: unknown }).detached;
+  if (typeof detached === 'boolean') return detached;
+  // Viewing a detached buffer throws; an empty live one (of any realm, shared or not) does not.
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+export function arrayConstructor(dtype: Dtype): Float32ArrayConstructor | Float64ArrayConstructor {
+  return dtype === 'float32' ? Float32Array : Float64Array;
+}
+
+/** The largest element count a typed array of this dtype can have in this Node. */
+export function maxElements(dtype: Dtype): number {
+  // buffer.constants.MAX_LENGTH is the largest ArrayBuffer in bytes.
+  return Math.floor(bufferConstants.MAX_LENGTH / arrayConstructor(dtype).BYTES_PER_ELEMENT);
+}
+
+// Below this many bytes a zero-filled allocation is as cheap as an uninitialised one.
+const UNINITIALIZED_ALLOCATION_BYTES = 4096;
+
+/**
+ * A new array of `length` elements whose contents are unspecified: large results skip the
+ * zero-filling pass, since the kernel overwrites every element.
+ */
+export function allocateUninitialized(dtype: Dtype, length: number): FloatArray {
+  const Ctor = arrayConstructor(dtype);
+  const bytes = length * Ctor.BYTES_PER_ELEMENT;
+  if (bytes < UNINITIALIZED_ALLOCATION_BYTES) return new Ctor(length);
+  const memory = Buffer.allocUnsafeSlow(bytes);
+  return new Ctor(memory.buffer, memory.byteOffset, length);
+}

@@ -1,0 +1,34 @@
+// examples/ runs as a user would run it (through the built package) and prints the seed outputs.
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '..');
+const run = (file: string) => execFileSync(process.execPath, [path.join(ROOT, 'examples', file)], { cwd: ROOT, encoding: 'utf8' });
+
+test('examples/softmax-2d.js prints the PyTorch documentation example', () => {
+  expect(run('softmax-2d.js')).toBe(
+    'tensor([[0.6590, 0.2424, 0.0986],\n' +
+    '        [0.1131, 0.8360, 0.0508]])\n' +
+    'tensor([1.0000, 1.0000])\n',
+  );
+});
+
+test('examples/softmax-1d.js', () => {
+  expect(run('softmax-1d.js')).toBe('tensor([0.0900, 0.2447, 0.6652])\n');
+});
+
+test('examples/esm.mjs imports the ES module entry', () => {
+  expect(run('esm.mjs')).toBe(
+    'tensor([[0.6590, 0.2424, 0.0986],\n' +
+    '        [0.1131, 0.8360, 0.0508]], dtype=torch.float64)\n' +
+    'tensor([[-0.4170, -1.4170, -2.3170],\n' +
+    '        [-2.1791, -0.1791, -2.9791]])\n',
+  );
+});
+
+test('the ES module and CommonJS entries share one module instance', () => {
+  const script = "import * as esm from 'simd-softmax'; const cjs = (await import('node:module')).createRequire(import.meta.url)('simd-softmax'); " +
+    "console.log(esm.Tensor === cjs.Tensor && esm.softmax === cjs.softmax);";
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  expect(out.trim()).toBe('true');
+});

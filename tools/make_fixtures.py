@@ -1,0 +1,233 @@
+#!/usr/bin/python3
+"""Generate test/fixtures/torch-*.json from PyTorch, the reference implementation.
+
+Needs Debian's python3-torch (torch 1.13): `apt-get install python3-torch`, then run
+`/usr/bin/python3 tools/make_fixtures.py` from the repository root. The tests only read the JSON
+files; they never need torch.
+
+Numbers are stored as JSON numbers that round-trip exactly (float32 values as their exact double),
+except NaN and the infinities, which are the strings "nan", "inf" and "-inf".
+"""
+import json
+import math
+import os
+
+import numpy as np
+import torch
+
+torch.set_num_threads(1)
+OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures")
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+OPS = {"softmax": torch.softmax, "log_softmax": torch.log_softmax}
+
+
+def encode(values):
+    out = []
+    for v in values:
+        v = float(v)
+        if math.isnan(v):
+            out.append("nan")
+        elif math.isinf(v):
+            out.append("inf" if v > 0 else "-inf")
+        else:
+            out.append(v)
+    return out
+
+
+def record(case_id, x, dim, op, dtype_arg=None):
+    """Run torch on tensor x and describe the call and its result (or its error)."""
+    entry = {"id": case_id, "op": op, "shape": list(x.shape), "dim": dim,
+             "input_dtype": str(x.dtype).replace("torch.", ""),
+             "input": encode(x.reshape(-1).tolist()) if x.dtype.is_floating_point else [int(v) for v in x.reshape(-1).tolist()]}
+    if dtype_arg is not None:
+        entry["dtype"] = dtype_arg
+    try:
+        kwargs = {"dtype": DTYPES[dtype_arg]} if dtype_arg else {}
+        y = OPS[op](x, dim, **kwargs)
+        entry["output_dtype"] = str(y.dtype).replace("torch.", "")
+        entry["output"] = encode(y.reshape(-1).tolist())
+    except Exception as error:  # noqa: BLE001 - the error is the fixture
+        entry["error"] = f"{type(error).__name__}: {error}"
+    return entry
+
+
+# Special-value rows of the behavioural spec (../shared/notes/torch-semantics.md).
+SPECIAL_ROWS = {
+    "pos_inf_mid": [1, math.inf, 2], "pos_inf_first": [math.inf, 1, 2], "two_pos_inf": [math.inf, math.inf],
+    "pos_inf_and_neg_inf": [math.inf, -math.inf], "pos_inf_and_nan": [math.inf, math.nan],
+    "neg_inf_some": [-math.inf, 0, 1], "neg_inf_one_finite": [-math.inf, -math.inf, 3],
+    "all_neg_inf": [-math.inf] * 3, "nan_first": [math.nan, 1, 2], "nan_mid": [1, math.nan, 2],
+    "nan_last": [1, 2, math.nan], "nan_and_neg_inf": [math.nan, -math.inf], "all_nan": [math.nan, math.nan],
+    "huge_pm_1e30": [1e30, -1e30], "huge_equal_1e30": [1e30, 1e30], "huge_1e30_0_m1e30": [1e30, 0, -1e30],
+    "large_1000_0": [1000, 0], "large_m1000_0": [-1000, 0], "large_1000_1000": [1000, 1000],
+    "large_m1000_m1000": [-1000, -1000], "len1_5": [5], "len1_0": [0], "len1_pos_inf": [math.inf],
+    "len1_neg_inf": [-math.inf], "len1_nan": [math.nan], "signed_zeros": [-0.0, 0.0], "all_equal_4": [2, 2, 2, 2],
+    "tiny_diff": [1, 1.0000001, 0.9999999],
+}
+DTYPE_ROWS = {
+    "float32": {"dtype_max_pm": [3.4028234663852886e38, -3.4028234663852886e38],
+                "dtype_max_equal": [3.4028234663852886e38] * 2, "dtype_lowest_equal": [-3.4028234663852886e38] * 2,
+                **{f"denorm_0_m{str(k).replace('.', '_')}": [0, -k] for k in (87, 88, 95, 100, 103, 103.5, 104, 110)}},
+    "float64": {"dtype_max_pm": [1.7976931348623157e308, -1.7976931348623157e308],
+                "dtype_max_equal": [1.7976931348623157e308] * 2, "dtype_lowest_equal": [-1.7976931348623157e308] * 2,
+                **{f"denorm_0_m{k}": [0, -k] for k in (708, 710, 720, 740, 744, 745, 746, 800)}},
+}
+
+
+def long_rows(rng):
+    """Rows of 37 elements (vector body + tail for every kernel set) with specials at several places."""
+    base = rng.standard_normal(37)
+    rows = {"long_all_neg_inf": [-math.inf] * 37, "long_all_nan": [math.nan] * 37}
+    for at in (0, 7, 8, 20, 31, 32, 36):
+        for name, value in (("pos_inf", math.inf), ("nan", math.nan)):
+            row = base.copy()
+            row[at] = value
+            rows[f"long_{name}_at{at}"] = row.tolist()
+        row = np.full(37, -math.inf)
+        row[at] = 1.5
+        rows[f"long_neg_inf_except_at{at}"] = row.tolist()
+    some = base.copy()
+    some[[3, 30]] = -math.inf
+    rows["long_some_neg_inf"] = some.tolist()
+    big = base.copy()
+    big[0] = 1000
+    rows["long_1000_at0"] = big.tolist()
+    return rows
+
+
+def layouts(row, torch_dtype):
+    """The same row along the reduced dim of five layouts: (name, tensor, dim)."""
+    r = torch.tensor(row, dtype=torch_dtype)
+    n = r.numel()
+    filler = torch.arange(n, dtype=torch_dtype) * 0.25
+    yield "lastdim_1d", r.clone(), -1
+    yield "lastdim_2d", torch.stack([filler, r]), 1
+    yield "dim0_inner1", r.reshape(n, 1).clone(), 0
+    yield "dim0_inner9", r.reshape(n, 1).repeat(1, 9).contiguous(), 0
+    middle = torch.stack([filler, r, filler.flip(0)], dim=1)  # [n, 3]
+    yield "dim1_of_3d", torch.stack([middle, middle * 0.5]).contiguous(), 1  # [2, n, 3]
+
+
+def special_fixtures(rng):
+    cases = []
+    rows_long = long_rows(rng)
+    for dtype_name, torch_dtype in DTYPES.items():
+        rows = {**SPECIAL_ROWS, **DTYPE_ROWS[dtype_name], **rows_long}
+        for row_name, row in rows.items():
+            for layout, x, dim in layouts(row, torch_dtype):
+                for op in OPS:
+                    cases.append(record(f"{dtype_name}/{op}/{row_name}/{layout}", x, dim, op))
+    return cases
+
+
+def shape_fixtures():
+    cases = []
+    for dtype_name, torch_dtype in DTYPES.items():
+        for op in OPS:
+            for value in (5.0, math.inf, -math.inf, math.nan, -3.0):
+                for dim in (0, -1, 1, -2):
+                    cases.append(record(f"0d/{dtype_name}/{op}/{value}/dim={dim}",
+                                        torch.tensor(value, dtype=torch_dtype), dim, op))
+            for shape in ([0], [3, 0], [0, 3], [2, 0, 3], [0, 0]):
+                for dim in range(-len(shape) - 1, len(shape) + 1):
+                    cases.append(record(f"empty/{dtype_name}/{op}/{shape}/dim={dim}",
+                                        torch.zeros(shape, dtype=torch_dtype), dim, op))
+            for shape, dim in (([2, 3], 2), ([2, 3], -3), ([2, 3], 100), ([2, 3], -100), ([3], 1), ([3], -2),
+                               ([2, 3, 4, 5], 4), ([2, 3, 4, 5], -5)):
+                cases.append(record(f"dim_oob/{dtype_name}/{op}/{shape}/dim={dim}",
+                                    torch.ones(shape, dtype=torch_dtype), dim, op))
+            for shape, dim in (([2, 1], 1), ([1, 3], 0), ([1, 1, 1], -2)):
+                x = torch.tensor([5.0, math.nan, -1.0][: int(np.prod(shape))], dtype=torch_dtype).reshape(shape)
+                cases.append(record(f"size1/{dtype_name}/{op}/{shape}/dim={dim}", x, dim, op))
+    return cases
+
+
+def cast_fixtures():
+    cases = []
+    for op in OPS:
+        for int_dtype in (torch.int8, torch.int16, torch.int32, torch.uint8):
+            x = torch.tensor([1, 2, 3], dtype=int_dtype)
+            for dtype_arg in ("float32", "float64"):
+                cases.append(record(f"int/{op}/{int_dtype}/dtype={dtype_arg}", x, 0, op, dtype_arg))
+        x = torch.tensor([[-7, 0, 100], [3, 3, 3]], dtype=torch.int32)
+        for dim in (0, 1):
+            cases.append(record(f"int/{op}/int32_2d/dim={dim}", x, dim, op, "float32"))
+        cases.append(record(f"int/{op}/bool_as_uint8", torch.tensor([1, 0, 1], dtype=torch.uint8), 0, op, "float32"))
+        x64 = torch.tensor([1.0, math.inf, -math.inf, math.nan], dtype=torch.float32)
+        cases.append(record(f"cast/{op}/f32_to_f64/specials", x64, 0, op, "float64"))
+        cases.append(record(f"cast/{op}/f64_to_f32/overflow_on_cast",
+                            torch.tensor([1e300, 1.0, 2.0], dtype=torch.float64), 0, op, "float32"))
+        cases.append(record(f"cast/{op}/f64_to_f32/underflow_diff",
+                            torch.tensor([1.0, 1.0 + 1e-12], dtype=torch.float64), 0, op, "float32"))
+        precise = torch.tensor([0.1, 0.2, 0.30000001], dtype=torch.float64)
+        cases.append(record(f"cast/{op}/f64_to_f32/rounding", precise, 0, op, "float32"))
+        rng = np.random.default_rng(7)
+        x = torch.tensor(rng.standard_normal((4, 19)) * 3, dtype=torch.float32)
+        cases.append(record(f"cast/{op}/f32_to_f64/random", x, 1, op, "float64"))
+        cases.append(record(f"cast/{op}/f32_same_dtype", x, 0, op, "float32"))
+    return cases
+
+
+def random_fixtures():
+    """Seeded random tensors over ranks 1-4, every dim, several scales, both dtypes and ops."""
+    rng = np.random.default_rng(2026)
+    shapes = [[1], [7], [8], [9], [33], [65], [129], [1000], [3, 17], [17, 3], [5, 16], [4, 31], [2, 3, 4],
+              [3, 5, 9], [2, 3, 4, 5], [1, 2, 1, 3], [2, 257], [300, 2]]
+    cases = []
+    for dtype_name, torch_dtype in DTYPES.items():
+        for shape in shapes:
+            for dim in range(len(shape)):
+                scale = [0.01, 1.0, 10.0, 100.0, 1000.0][int(rng.integers(0, 5))]
+                values = rng.standard_normal(shape) * scale
+                x = torch.tensor(values, dtype=torch_dtype)
+                for op in OPS:
+                    cases.append(record(f"random/{dtype_name}/{op}/{shape}/dim={dim}/scale={scale}", x, dim, op))
+    return cases
+
+
+def print_fixtures():
+    """str(tensor) for tensors that exercise every branch of torch's print format."""
+    rng = np.random.default_rng(99)
+    f = torch.float32
+    tensors = {
+        "seed_2d": torch.softmax(torch.tensor([[2.0, 1.0, 0.1], [1.0, 3.0, 0.2]]), 1),
+        "seed_1d": torch.softmax(torch.tensor([1.0, 2.0, 3.0]), 0),
+        "scalar": torch.tensor(1.0), "scalar_frac": torch.tensor(0.25), "scalar_f64": torch.tensor(-2.5, dtype=torch.float64),
+        "ints": torch.tensor([1.0, 2.0, -3.0]), "int_sci": torch.tensor([1.0, 1e9]), "zeros": torch.zeros(4),
+        "neg_zero": torch.tensor([-0.0, 0.0]), "specials": torch.tensor([math.nan, math.inf, -math.inf, 1.5]),
+        "specials_int": torch.tensor([math.nan, 2.0]), "only_specials": torch.tensor([math.nan, math.inf]),
+        "sci_small": torch.tensor([1e-5, 0.5]), "sci_ratio": torch.tensor([0.001, 2.0]), "sci_big": torch.tensor([1e9, 1.5]),
+        "subnormal": torch.tensor([1.0, 3.78350585e-44]), "ties": torch.tensor([0.03125, 0.09375, 1.5]),
+        "wide_row": torch.tensor(rng.standard_normal(40), dtype=f), "f64_row": torch.tensor(rng.standard_normal(5)),
+        "rank3": torch.tensor(rng.standard_normal((2, 3, 4)), dtype=f), "rank4": torch.tensor(rng.standard_normal((2, 2, 2, 3)), dtype=f),
+        "summarized_1d": torch.arange(2000, dtype=f) / 7, "summarized_2d": torch.tensor(rng.standard_normal((40, 50)), dtype=f),
+        "summarized_3d": torch.tensor(rng.standard_normal((10, 20, 30)), dtype=f),
+        "summarized_f64": torch.tensor(rng.standard_normal((1001,))), "empty_1d": torch.zeros(0), "empty_2d": torch.zeros(3, 0),
+        "empty_f64": torch.zeros(0, 2, dtype=torch.float64), "column": torch.tensor([[0.5], [1.25]]),
+        "long_f64_suffix": torch.tensor(rng.standard_normal(8) * 1000, dtype=torch.float64),
+    }
+    return [{"id": name, "shape": list(t.shape), "dtype": str(t.dtype).replace("torch.", ""),
+             "data": encode(t.reshape(-1).tolist()), "text": str(t)} for name, t in tensors.items()]
+
+
+def main():
+    os.makedirs(OUT_DIR, exist_ok=True)
+    rng = np.random.default_rng(1234)
+    groups = {
+        "special": special_fixtures(rng),
+        "shapes": shape_fixtures(),
+        "casts": cast_fixtures(),
+        "random": random_fixtures(),
+        "print": print_fixtures(),
+    }
+    for name, cases in groups.items():
+        path = os.path.join(OUT_DIR, f"torch-{name}.json")
+        with open(path, "w") as f:
+            json.dump({"generator": "tools/make_fixtures.py", "torch": torch.__version__, "cases": cases},
+                      f, separators=(",", ":"))
+            f.write("\n")
+        print(f"{path}: {len(cases)} cases, {os.path.getsize(path) / 1024:.0f} KiB")
+
+
+if __name__ == "__main__":
+    main()
