@@ -162,32 +162,34 @@ void row_log_normalize(const typename V::Scalar* x, typename V::Scalar* y, size_
   }
 }
 
-template <class V>
-void softmax_rows(const typename V::Scalar* input, typename V::Scalar* output, size_t rows,
-                  size_t row_length) {
+template <class V, bool kLog>
+void rows_kernel(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t row_length) {
   using Scalar = typename V::Scalar;
   for (size_t r = 0; r < rows; ++r) {
     const Scalar* x = input + r * row_length;
     Scalar* y = output + r * row_length;
-    // Pass 1: the row max. Pass 2: e^(x - max) stored, and summed. Pass 3: scale by 1 / sum.
+    // Pass 1: the row max.
     const Scalar max = row_max<V>(x, row_length);
-    const double sum = row_sum_exp<V, true>(x, y, row_length, max);
-    row_scale<V>(y, row_length, static_cast<Scalar>(1.0 / sum));
+    // Pass 2: the sum of e^(x - max), with softmax storing each e^(x - max) in y on the way.
+    const double sum = row_sum_exp<V, !kLog>(x, y, row_length, max);
+    // Pass 3: softmax scales y by 1 / sum; log-softmax writes (x - max) - log(sum).
+    if (kLog) {
+      row_log_normalize<V>(x, y, row_length, max, static_cast<Scalar>(std::log(sum)));
+    } else {
+      row_scale<V>(y, row_length, static_cast<Scalar>(1.0 / sum));
+    }
   }
+}
+
+template <class V>
+void softmax_rows(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t row_length) {
+  rows_kernel<V, false>(input, output, rows, row_length);
 }
 
 template <class V>
 void log_softmax_rows(const typename V::Scalar* input, typename V::Scalar* output, size_t rows,
                       size_t row_length) {
-  using Scalar = typename V::Scalar;
-  for (size_t r = 0; r < rows; ++r) {
-    const Scalar* x = input + r * row_length;
-    Scalar* y = output + r * row_length;
-    // Pass 1: the row max. Pass 2: sum of e^(x - max). Pass 3: (x - max) - log(sum).
-    const Scalar max = row_max<V>(x, row_length);
-    const double sum = row_sum_exp<V, false>(x, nullptr, row_length, max);
-    row_log_normalize<V>(x, y, row_length, max, static_cast<Scalar>(std::log(sum)));
-  }
+  rows_kernel<V, true>(input, output, rows, row_length);
 }
 
 // ---- Any other dim: columns of a {dim_size, inner} slice, one vector of columns at a time ----
