@@ -59,6 +59,16 @@ describe('input forms', () => {
     expect(Array.from(whole.slice(11))).toEqual([42, 42, 42, 42, 42]);
   });
 
+  test('integer views at odd byte offsets are cast with dtype', () => {
+    const bytes = new Uint8Array(16).fill(7);
+    const odd = new Uint8Array(bytes.buffer, 3, 3);
+    odd.set([1, 2, 3]);
+    expectNear(softmax(odd, 0, { dtype: 'float32' }).data, referenceSoftmax([1, 2, 3], [3], 0, false));
+    const int16 = new Int16Array(bytes.buffer, 6, 3);
+    int16.set([1, 2, 3]);
+    expectNear(softmax({ data: int16, shape: [1, 3] }, 1, { dtype: 'float64' }).data, referenceSoftmax([1, 2, 3], [3], 0, false), 1e-15);
+  });
+
   test('SharedArrayBuffer-backed input and out', () => {
     const input = new Float64Array(new SharedArrayBuffer(8 * 3));
     input.set(ROW);
