@@ -1,7 +1,8 @@
 // simd-softmax: torch.softmax and torch.log_softmax for Node.js, computed by a SIMD C++ core.
 import { native } from './native.js';
 
-export { logSoftmax, softmax } from './softmax.js';
+export { logSoftmax, logSoftmaxAsync, softmax, softmaxAsync } from './softmax.js';
+export { getNumThreads, setNumThreads } from './threads.js';
 export type { SoftmaxOptions, TensorLike } from './softmax.js';
 export { Tensor, tensor } from './tensor.js';
 export type { NestedArray, TensorOptions } from './tensor.js';
@@ -12,7 +13,7 @@ export interface BackendInfo {
   isa: string;
   /** The kernel sets this build has and this CPU can run, best first. */
   availableIsas: string[];
-  /** Threads the native core uses for one call. */
+  /** Threads a large call may use, the calling thread included (see setNumThreads). */
   threads: number;
   /** This package's version. */
   version: string;
@@ -22,5 +23,5 @@ const { version } = require('../package.json') as { version: string };
 
 /** Which kernel set and how many threads the native core uses. */
 export function backend(): BackendInfo {
-  return { isa: native.isa(), availableIsas: native.runnableIsas(), threads: 1, version };
+  return { isa: native.isa(), availableIsas: native.runnableIsas(), threads: native.threads(), version };
 }

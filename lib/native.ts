@@ -14,6 +14,12 @@ export interface NativeBinding {
   /** Runs a validated job over the {outer, dimSize, inner} view of input into output. */
   run(op: NativeOp, dtype: NativeDtype, input: FloatArray, output: FloatArray, outer: number, dimSize: number,
     inner: number): void;
+  /** The same off the JS thread; input and output stay referenced until the promise settles. */
+  runAsync(op: NativeOp, dtype: NativeDtype, input: FloatArray, output: FloatArray, outer: number, dimSize: number,
+    inner: number): Promise<void>;
+  /** Threads of the process-wide pool, the calling thread included. */
+  threads(): number;
+  setThreads(threads: number): void;
   /** The active kernel set: 'avx2', 'neon' or 'scalar'. */
   isa(): string;
   /** The kernel sets this build has and this CPU runs, best first. */

@@ -33,14 +33,38 @@ interface ResolvedInput {
 }
 
 export function softmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
-  return run('softmax', NativeOp.softmax, input, dim, options);
+  return runSync(prepare('softmax', NativeOp.softmax, input, dim, options));
 }
 
 export function logSoftmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
-  return run('logSoftmax', NativeOp.logSoftmax, input, dim, options);
+  return runSync(prepare('logSoftmax', NativeOp.logSoftmax, input, dim, options));
 }
 
-function run(fn: string, op: NativeOp, input: TensorLike, dim: number, options: SoftmaxOptions | undefined): Tensor {
+/**
+ * softmax off the JS thread: the event loop stays free while it computes. Argument errors reject
+ * the promise. The input and out arrays are held until it settles; the result is undefined if the
+ * caller writes to them meanwhile.
+ */
+export async function softmaxAsync(input: TensorLike, dim: number, options?: SoftmaxOptions): Promise<Tensor> {
+  return runAsync(prepare('softmaxAsync', NativeOp.softmax, input, dim, options));
+}
+
+/** logSoftmax off the JS thread, as softmaxAsync. */
+export async function logSoftmaxAsync(input: TensorLike, dim: number, options?: SoftmaxOptions): Promise<Tensor> {
+  return runAsync(prepare('logSoftmaxAsync', NativeOp.logSoftmax, input, dim, options));
+}
+
+/** A validated call: what the addon computes, and the tensor it returns. */
+interface PreparedJob {
+  op: NativeOp;
+  dtype: NativeDtype;
+  computeFrom: FloatArray;
+  output: FloatArray;
+  split: [outer: number, dimSize: number, inner: number];
+  shape: readonly number[];
+}
+
+function prepare(fn: string, op: NativeOp, input: TensorLike, dim: number, options: SoftmaxOptions | undefined): PreparedJob {
   const source = resolveInput(fn, input);
   const dimIndex = normalizeDim(fn, dim, source.shape.length);
   const requested = checkOptions(fn, options);
@@ -57,12 +81,24 @@ function run(fn: string, op: NativeOp, input: TensorLike, dim: number, options: 
     output.set(source.data);
     computeFrom = output;
   }
-  if (numel > 0) {
-    const [outer, dimSize, inner] = splitAroundDim(source.shape, dimIndex);
-    native.run(op, dtype === 'float32' ? NativeDtype.float32 : NativeDtype.float64, computeFrom, output, outer, dimSize,
-      inner);
-  }
-  return new Tensor(output, source.shape);
+  return {
+    op,
+    dtype: dtype === 'float32' ? NativeDtype.float32 : NativeDtype.float64,
+    computeFrom,
+    output,
+    split: splitAroundDim(source.shape, dimIndex),
+    shape: source.shape,
+  };
+}
+
+function runSync(job: PreparedJob): Tensor {
+  if (job.output.length > 0) native.run(job.op, job.dtype, job.computeFrom, job.output, ...job.split);
+  return new Tensor(job.output, job.shape);
+}
+
+async function runAsync(job: PreparedJob): Promise<Tensor> {
+  if (job.output.length > 0) await native.runAsync(job.op, job.dtype, job.computeFrom, job.output, ...job.split);
+  return new Tensor(job.output, job.shape);
 }
 
 function resolveInput(fn: string, input: TensorLike): ResolvedInput {

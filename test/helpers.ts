@@ -34,6 +34,11 @@ export function decode(value: Encoded): number {
   return value;
 }
 
+/** True when two typed arrays hold the same bytes (NaN payloads included); fast for large arrays. */
+export function sameBits(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+}
+
 export const FLT_MIN = 2 ** -126;
 export const DBL_MIN = 2 ** -1022;
 

@@ -7,8 +7,9 @@
 #include <cstdint>
 #include <string>
 
-#include "../core/run_job.h"
+#include "../core/parallel_job.h"
 #include "../dispatch/kernel_dispatch.h"
+#include "../threads/thread_pool.h"
 
 namespace simd_softmax {
 namespace {
@@ -54,9 +55,10 @@ int read_enum(const Napi::CallbackInfo& info, size_t index, const char* name) {
   return static_cast<int>(number);
 }
 
-// run(op, dtype, input, output, outer, dimSize, inner): op 0 softmax / 1 log-softmax, dtype
-// 0 float32 / 1 float64; input and output are typed arrays of that dtype (possibly the same one).
-Napi::Value Run(const Napi::CallbackInfo& info) {
+// Reads run()'s and runAsync()'s arguments, (op, dtype, input, output, outer, dimSize, inner): op 0
+// softmax / 1 log-softmax, dtype 0 float32 / 1 float64; input and output are typed arrays of that
+// dtype (possibly the same one).
+SoftmaxJob read_job(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() != 7) throw_internal(env, "run() takes 7 arguments");
   SoftmaxJob job{};
@@ -71,7 +73,7 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
   // The buffers must be of the job's dtype and hold outer * dim_size * inner elements.
   const napi_typedarray_type expected = job.dtype == Dtype::kFloat32 ? napi_float32_array : napi_float64_array;
   if (input.type != expected || output.type != expected) throw_internal(env, "buffer type differs from dtype");
-  double elements = static_cast<double>(job.outer) * static_cast<double>(job.dim_size) * static_cast<double>(job.inner);
+  const double elements = static_cast<double>(job.outer) * static_cast<double>(job.dim_size) * static_cast<double>(job.inner);
   if (elements > static_cast<double>(input.length) || elements > static_cast<double>(output.length)) {
     throw_internal(env, "buffers are smaller than outer * dimSize * inner");
   }
@@ -87,8 +89,64 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
   }
   job.input = input.data;
   job.output = output.data;
-  if (elements > 0) run_job(job, active_kernel_set());
-  return env.Undefined();
+  return job;
+}
+
+bool has_work(const SoftmaxJob& job) { return job.outer > 0 && job.dim_size > 0 && job.inner > 0; }
+
+// run(...): computes on the calling thread and the pool; returns when done.
+Napi::Value Run(const Napi::CallbackInfo& info) {
+  const SoftmaxJob job = read_job(info);
+  if (has_work(job)) run_job_parallel(job, active_kernel_set(), ThreadPool::shared());
+  return info.Env().Undefined();
+}
+
+// Runs one job off the JS thread (on libuv's thread pool, which hands chunks to our pool), keeping
+// the input and output arrays referenced, so alive, until the promise settles.
+class SoftmaxWorker : public Napi::AsyncWorker {
+ public:
+  SoftmaxWorker(Napi::Env env, const SoftmaxJob& job, Napi::Object input, Napi::Object output)
+      : Napi::AsyncWorker(env, "simd-softmax"),
+        job_(job),
+        input_(Napi::Persistent(input)),
+        output_(Napi::Persistent(output)),
+        deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    if (has_work(job_)) run_job_parallel(job_, active_kernel_set(), ThreadPool::shared());
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  SoftmaxJob job_;
+  Napi::ObjectReference input_;
+  Napi::ObjectReference output_;
+  Napi::Promise::Deferred deferred_;
+};
+
+// runAsync(...): the same arguments as run(); returns a promise that resolves when the output is written.
+Napi::Value RunAsync(const Napi::CallbackInfo& info) {
+  const SoftmaxJob job = read_job(info);
+  auto* worker = new SoftmaxWorker(info.Env(), job, info[2].As<Napi::Object>(), info[3].As<Napi::Object>());
+  const Napi::Promise promise = worker->promise();
+  worker->Queue();  // the worker deletes itself after OnOK/OnError
+  return promise;
+}
+
+// threads() / setThreads(n): the size of the process-wide pool, the calling thread included.
+Napi::Value Threads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(ThreadPool::shared().threads()));
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  const size_t threads = read_count(info, 0, "threads");
+  if (threads < 1 || threads > 1024) throw_internal(info.Env(), "threads is not in [1, 1024]");
+  ThreadPool::shared().set_threads(threads);
+  return info.Env().Undefined();
 }
 
 // isa(): the name of the active kernel set.
@@ -105,9 +163,14 @@ Napi::Value RunnableIsas(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  // Choose the kernel set now, so that a SIMD_SOFTMAX_ISA warning appears when the addon loads.
+  // Choose the kernel set and size the pool now, so that a warning about SIMD_SOFTMAX_ISA or
+  // SIMD_SOFTMAX_NUM_THREADS appears when the addon loads.
   active_kernel_set();
+  ThreadPool::shared();
   exports.Set("run", Napi::Function::New(env, Run, "run"));
+  exports.Set("runAsync", Napi::Function::New(env, RunAsync, "runAsync"));
+  exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
   exports.Set("runnableIsas", Napi::Function::New(env, RunnableIsas, "runnableIsas"));
   return exports;

@@ -6,6 +6,13 @@
 
 namespace simd_softmax {
 
+// The max of a row segment and the sum of e^(x - max) over it: segments of one row merge
+// associatively, (m1, s1) + (m2, s2) = (M, s1 e^(m1 - M) + s2 e^(m2 - M)) with M = max(m1, m2).
+struct SegmentStats {
+  double max;  // NaN is ignored; -inf when the segment holds only -inf and NaN
+  double sum;  // NaN when the segment holds NaN or +inf, or when max is -inf
+};
+
 template <class Scalar>
 struct TypedKernels {
   // `rows` contiguous rows of `row_length` elements: row r is input[r * row_length ...].
@@ -14,10 +21,21 @@ struct TypedKernels {
   using ColumnsKernel = void (*)(const Scalar* input, Scalar* output, size_t dim_size, size_t inner,
                                  size_t columns);
 
+  // Pieces of one row, for splitting a long row across threads:
+  // the stats of a segment, also writing e^(x - segment max) to exp_output unless it is null;
+  using SegmentStatsKernel = SegmentStats (*)(const Scalar* input, Scalar* exp_output, size_t length);
+  // data = data * factor;
+  using ScaleKernel = void (*)(Scalar* data, size_t length, Scalar factor);
+  // output = (input - max) - log_sum.
+  using LogNormalizeKernel = void (*)(const Scalar* input, Scalar* output, size_t length, Scalar max, Scalar log_sum);
+
   RowsKernel softmax_rows;
   RowsKernel log_softmax_rows;
   ColumnsKernel softmax_columns;
   ColumnsKernel log_softmax_columns;
+  SegmentStatsKernel segment_stats;
+  ScaleKernel scale;
+  LogNormalizeKernel log_normalize;
 };
 
 struct KernelSet {

@@ -192,6 +192,17 @@ void log_softmax_rows(const typename V::Scalar* input, typename V::Scalar* outpu
   rows_kernel<V, true>(input, output, rows, row_length);
 }
 
+// ---- Segments of one row, for splitting a long row across threads -------------------------
+
+template <class V>
+SegmentStats segment_stats(const typename V::Scalar* input, typename V::Scalar* exp_output, size_t length) {
+  // Pass 1: the segment max. Pass 2: the sum of e^(x - max), stored when exp_output is given.
+  const typename V::Scalar max = row_max<V>(input, length);
+  const double sum = exp_output != nullptr ? row_sum_exp<V, true>(input, exp_output, length, max)
+                                           : row_sum_exp<V, false>(input, nullptr, length, max);
+  return SegmentStats{static_cast<double>(max), sum};
+}
+
 // ---- Any other dim: columns of a {dim_size, inner} slice, one vector of columns at a time ----
 
 // One block of up to kLanes adjacent columns; kFull says whether all kLanes are real columns.
@@ -265,10 +276,10 @@ void log_softmax_columns(const typename V::Scalar* input, typename V::Scalar* ou
 template <class F32, class F64>
 constexpr KernelSet make_kernel_set(const char* isa) {
   return KernelSet{isa,
-                   {&softmax_rows<F32>, &log_softmax_rows<F32>, &softmax_columns<F32>,
-                    &log_softmax_columns<F32>},
-                   {&softmax_rows<F64>, &log_softmax_rows<F64>, &softmax_columns<F64>,
-                    &log_softmax_columns<F64>}};
+                   {&softmax_rows<F32>, &log_softmax_rows<F32>, &softmax_columns<F32>, &log_softmax_columns<F32>,
+                    &segment_stats<F32>, &row_scale<F32>, &row_log_normalize<F32>},
+                   {&softmax_rows<F64>, &log_softmax_rows<F64>, &softmax_columns<F64>, &log_softmax_columns<F64>,
+                    &segment_stats<F64>, &row_scale<F64>, &row_log_normalize<F64>}};
 }
 
 }  // namespace SIMD_SOFTMAX_ISA_NAMESPACE

@@ -1,0 +1,134 @@
+#include "parallel_job.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "run_job.h"
+
+namespace simd_softmax {
+namespace {
+
+// Column blocks start at multiples of this, so that no thread boundary splits a cache line of
+// float32 columns or a vector of the widest kernel set.
+constexpr size_t kColumnAlignment = 16;
+// Segment boundaries of a split row are multiples of this many elements (whole cache lines).
+constexpr size_t kSegmentAlignment = 64;
+
+size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+// [begin, end) of part `index` of `count` near-equal parts of [0, total), cut at multiples of `align`.
+void part_bounds(size_t total, size_t count, size_t index, size_t align, size_t* begin, size_t* end) {
+  auto cut = [&](size_t i) {
+    if (i >= count) return total;
+    const size_t raw = total * i / count;
+    return std::min(total, raw / align * align);
+  };
+  *begin = cut(index);
+  *end = cut(index + 1);
+}
+
+// One long row per segment group: (max, sum) per segment, merged per row, then normalised.
+template <class Scalar>
+void run_split_rows(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, ThreadPool& pool, size_t threads) {
+  const Scalar* input = static_cast<const Scalar*>(job.input);
+  Scalar* output = static_cast<Scalar*>(job.output);
+  const bool log = job.op == Op::kLogSoftmax;
+  const size_t rows = job.outer;
+  const size_t length = job.dim_size;
+  const size_t segments = std::min(ceil_div(threads, rows), ceil_div(length, kSegmentAlignment));
+  std::vector<SegmentStats> stats(rows * segments);
+  auto bounds = [&](size_t chunk, size_t* begin, size_t* end) {
+    part_bounds(length, segments, chunk % segments, kSegmentAlignment, begin, end);
+  };
+
+  // Phase 1: each segment's max and sum of e^(x - segment max), softmax storing the exponentials.
+  auto stats_phase = [&](size_t chunk) {
+    size_t begin, end;
+    bounds(chunk, &begin, &end);
+    const size_t offset = (chunk / segments) * length + begin;
+    stats[chunk] = end > begin ? kernels.segment_stats(input + offset, log ? nullptr : output + offset, end - begin)
+                               : SegmentStats{-std::numeric_limits<double>::infinity(), 0.0};
+    // A segment of only -inf contributes nothing (its stored exponentials are NaN and are replaced
+    // below); one that holds a NaN keeps its NaN sum, which poisons the row as it should.
+    if (stats[chunk].max == -std::numeric_limits<double>::infinity()) {
+      bool has_nan = false;
+      for (size_t i = offset; i < offset + (end - begin); ++i) has_nan = has_nan || std::isnan(input[i]);
+      if (!has_nan) stats[chunk].sum = 0.0;
+    }
+  };
+  pool.run(rows * segments, ThreadPool::ChunkFunction(stats_phase));
+
+  // Merge each row's segments: M = max of the maxima, S = sum of s_i e^(m_i - M).
+  std::vector<SegmentStats> row_stats(rows);
+  for (size_t r = 0; r < rows; ++r) {
+    double max = -std::numeric_limits<double>::infinity();
+    for (size_t s = 0; s < segments; ++s) max = std::max(max, stats[r * segments + s].max);
+    double sum = 0.0;
+    for (size_t s = 0; s < segments; ++s) {
+      const SegmentStats& part = stats[r * segments + s];
+      // Segments of only -inf add 0 (or NaN if they held a NaN); a row of only -inf gives NaN, as torch.
+      sum += part.max == -std::numeric_limits<double>::infinity() ? part.sum : part.sum * std::exp(part.max - max);
+    }
+    if (max == -std::numeric_limits<double>::infinity()) sum = std::numeric_limits<double>::quiet_NaN();
+    row_stats[r] = SegmentStats{max, sum};
+  }
+
+  // Phase 2: softmax rescales each segment's exponentials by e^(m_i - M) / S; log-softmax writes
+  // (x - M) - log(S), exactly as the single-threaded kernel does.
+  auto normalize_phase = [&](size_t chunk) {
+    size_t begin, end;
+    bounds(chunk, &begin, &end);
+    const size_t offset = (chunk / segments) * length + begin;
+    const SegmentStats& row = row_stats[chunk / segments];
+    const SegmentStats& part = stats[chunk];
+    if (log) {
+      kernels.log_normalize(input + offset, output + offset, end - begin, static_cast<Scalar>(row.max),
+                            static_cast<Scalar>(std::log(row.sum)));
+    } else if (part.max == -std::numeric_limits<double>::infinity()) {
+      std::fill(output + offset, output + offset + (end - begin),
+                static_cast<Scalar>(std::isnan(row.sum) ? row.sum : 0.0));
+    } else {
+      kernels.scale(output + offset, end - begin, static_cast<Scalar>(std::exp(part.max - row.max) / row.sum));
+    }
+  };
+  pool.run(rows * segments, ThreadPool::ChunkFunction(normalize_phase));
+}
+
+template <class Scalar>
+void run_parallel_typed(const SoftmaxJob& job, const KernelSet& kernel_set, const TypedKernels<Scalar>& kernels,
+                        ThreadPool& pool) {
+  const size_t elements = job.outer * job.dim_size * job.inner;
+  const size_t threads = std::min(pool.threads(), std::max<size_t>(1, elements / kMinElementsPerThread));
+  const size_t units = work_units(job);
+  if (threads <= 1) {
+    run_job(job, kernel_set);
+    return;
+  }
+  if (job.inner == 1 && job.outer < threads) {
+    run_split_rows(job, kernels, pool, threads);
+    return;
+  }
+  // Rows (or columns) in near-equal contiguous blocks, one per thread.
+  const size_t align = job.inner == 1 ? 1 : kColumnAlignment;
+  const size_t chunks = std::min(threads, ceil_div(units, align));
+  auto block = [&](size_t chunk) {
+    size_t begin, end;
+    part_bounds(units, chunks, chunk, align, &begin, &end);
+    run_work_units(job, kernel_set, begin, end);
+  };
+  pool.run(chunks, ThreadPool::ChunkFunction(block));
+}
+
+}  // namespace
+
+void run_job_parallel(const SoftmaxJob& job, const KernelSet& kernels, ThreadPool& pool) {
+  if (job.dtype == Dtype::kFloat32) {
+    run_parallel_typed(job, kernels, kernels.f32, pool);
+  } else {
+    run_parallel_typed(job, kernels, kernels.f64, pool);
+  }
+}
+
+}  // namespace simd_softmax

@@ -1,0 +1,23 @@
+// Runs a softmax job on the thread pool: how much parallelism a job gets, and how it is split.
+#pragma once
+
+#include "../kernels/kernel_set.h"
+#include "../threads/thread_pool.h"
+#include "softmax_job.h"
+
+namespace simd_softmax {
+
+// Below this many elements per thread, waking another thread costs more than it saves; a job
+// smaller than twice this runs on the calling thread alone. See the closing note of the threads
+// issue for the measurement behind it.
+constexpr size_t kMinElementsPerThread = 16384;
+
+// Splits the job over up to pool.threads() threads, the caller included:
+// - last dim with at least as many rows as threads: balanced contiguous blocks of rows;
+// - last dim with fewer rows than threads: every row split into segments whose (max, sum of exp)
+//   are merged, then a second parallel pass that rescales or normalises (the online-softmax merge);
+// - other dims: contiguous blocks of columns, cut at multiples of 16 columns.
+// Rows and columns that are not split give bitwise the same output as the single-threaded run.
+void run_job_parallel(const SoftmaxJob& job, const KernelSet& kernels, ThreadPool& pool);
+
+}  // namespace simd_softmax

@@ -1,0 +1,191 @@
+#include "thread_pool.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#if defined(_WIN32)
+#include <windows.h>
+#else
+#include <dlfcn.h>
+#endif
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
+namespace simd_softmax {
+namespace {
+
+// How long an idle worker polls for new work, and a caller for its helpers to finish, before
+// sleeping. A futex wake-up costs tens of microseconds on a virtual machine; back-to-back calls
+// and the end of a task then skip it.
+constexpr auto kSpinBeforeSleep = std::chrono::microseconds(200);
+
+size_t usable_cores() {
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int count = CPU_COUNT(&set);
+    if (count > 0) return static_cast<size_t>(count);
+  }
+#endif
+  const unsigned count = std::thread::hardware_concurrency();
+  return count > 0 ? count : 1;
+}
+
+// Keeps this library mapped until the process exits. Node unloads an addon when the last
+// environment using it (say, the last worker_thread) goes away, but the pool's threads live on in
+// its code.
+void pin_library_in_memory() {
+  static const bool pinned = [] {
+#if defined(_WIN32)
+    HMODULE module = nullptr;
+    return GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                              reinterpret_cast<LPCWSTR>(&pin_library_in_memory), &module) != 0;
+#else
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void*>(&pin_library_in_memory), &info) == 0 || info.dli_fname == nullptr) return false;
+    // A second reference that dlclose never drops (RTLD_NODELETE), taken without loading anything new.
+    return dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) != nullptr;
+#endif
+  }();
+  if (!pinned) std::fprintf(stderr, "simd-softmax: could not pin the addon in memory; unloading it while threads run may crash\n");
+}
+
+}  // namespace
+
+size_t default_thread_count() {
+  const char* requested = std::getenv("SIMD_SOFTMAX_NUM_THREADS");
+  if (requested != nullptr && requested[0] != '\0') {
+    char* end = nullptr;
+    const long long value = std::strtoll(requested, &end, 10);
+    if (end != nullptr && *end == '\0' && value >= 1 && value <= 1024) return static_cast<size_t>(value);
+    std::fprintf(stderr,
+                 "simd-softmax: SIMD_SOFTMAX_NUM_THREADS=%s is not an integer in [1, 1024]; using %zu (the usable cores)\n",
+                 requested, usable_cores());
+  }
+  return usable_cores();
+}
+
+ThreadPool& ThreadPool::shared() {
+  // Deliberately never destroyed: a static destructor joining threads at exit could wait on work
+  // that an exiting process no longer cares about.
+  static ThreadPool* pool = new ThreadPool(default_thread_count());
+  return *pool;
+}
+
+ThreadPool::ThreadPool(size_t threads) : threads_(threads < 1 ? 1 : threads) {}
+
+void ThreadPool::start_workers() {
+  const size_t wanted = threads() - 1;
+  if (worker_count_.load(std::memory_order_acquire) >= wanted) return;
+  std::lock_guard<std::mutex> lock(start_mutex_);
+  pin_library_in_memory();
+  while (workers_.size() < wanted) {
+    workers_.emplace_back(&ThreadPool::worker_loop, this);
+    // The pool lives until the process exits; its workers are never joined.
+    workers_.back().detach();
+  }
+  worker_count_.store(workers_.size(), std::memory_order_release);
+}
+
+ThreadPool::Task* ThreadPool::find_task_locked() {
+  for (Task* task : tasks_) {
+    if (task->helpers_wanted > 0) return task;
+  }
+  return nullptr;
+}
+
+size_t ThreadPool::work_on(Task& task) {
+  size_t ran = 0;
+  for (;; ++ran) {
+    const size_t chunk = task.next_chunk.fetch_add(1, std::memory_order_relaxed);
+    if (chunk >= task.chunk_count) return ran;
+    task.chunk(chunk);
+  }
+}
+
+void ThreadPool::worker_loop() {
+  // Spinning keeps hand-offs short, but only while this worker wins chunks. A worker that finds
+  // the work gone was too slow, typically because it shares the caller's core (the scheduler
+  // rarely moves a thread that never sleeps); it sleeps instead, and its next wake-up places it
+  // on an idle core.
+  bool spin = true;
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    Task* task = find_task_locked();
+    if (task == nullptr) {
+      if (spin) {
+        // Poll briefly without the lock for the next task.
+        lock.unlock();
+        const auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+        const size_t late_before = late_helper_calls_.load(std::memory_order_relaxed);
+        bool saw_task = false;
+        while (!(saw_task = waiting_helpers_.load(std::memory_order_acquire) != 0) &&
+               late_helper_calls_.load(std::memory_order_relaxed) == late_before &&
+               std::chrono::steady_clock::now() < spin_until) {
+          std::this_thread::yield();
+        }
+        lock.lock();
+        // Too slow: a caller did all its chunks alone, or a task appeared and was gone before we got the lock.
+        if (late_helper_calls_.load(std::memory_order_relaxed) != late_before) spin = false;
+        if (saw_task && find_task_locked() == nullptr) spin = false;
+        if (find_task_locked() != nullptr) continue;
+      }
+      work_available_.wait(lock);
+      spin = true;
+      continue;
+    }
+    // Join the task; the caller keeps it alive until helpers_active is back to zero.
+    task->helpers_wanted--;
+    waiting_helpers_.fetch_sub(1, std::memory_order_relaxed);
+    task->helpers_active.fetch_add(1, std::memory_order_relaxed);
+    lock.unlock();
+    const size_t ran = work_on(*task);
+    lock.lock();
+    // The last access to the task: afterwards its caller may return and destroy it.
+    if (task->helpers_active.fetch_sub(1, std::memory_order_release) == 1) task_finished_.notify_all();
+    spin = ran > 0;
+  }
+}
+
+void ThreadPool::run(size_t chunks, ChunkFunction chunk) {
+  if (chunks == 0) return;
+  const size_t helpers = std::min(chunks, threads()) - 1;
+  if (helpers == 0) {
+    for (size_t i = 0; i < chunks; ++i) chunk(i);
+    return;
+  }
+  Task task(chunk, chunks, helpers);
+  // Workers start lazily, on the first call that can use them.
+  start_workers();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tasks_.push_back(&task);
+    waiting_helpers_.fetch_add(helpers, std::memory_order_release);
+  }
+  for (size_t i = 0; i < helpers; ++i) work_available_.notify_one();
+  // The caller works too, so the task finishes even if every pool thread is busy elsewhere.
+  if (work_on(task) == chunks) late_helper_calls_.fetch_add(1, std::memory_order_relaxed);
+  {
+    // No more chunks to claim: withdraw the task so that idle workers stop joining it.
+    std::lock_guard<std::mutex> lock(mutex_);
+    waiting_helpers_.fetch_sub(task.helpers_wanted, std::memory_order_relaxed);
+    task.helpers_wanted = 0;
+    tasks_.erase(std::find(tasks_.begin(), tasks_.end(), &task));
+  }
+  // Wait for the helpers still running chunks: spin briefly, then sleep. Every chunk was claimed by
+  // the caller or a helper, and a helper's release of helpers_active follows its writes, so once it
+  // reads 0 all output is visible here and no thread touches the task again.
+  const auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
+  while (task.helpers_active.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < spin_until) {
+  }
+  if (task.helpers_active.load(std::memory_order_acquire) != 0) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    task_finished_.wait(lock, [&] { return task.helpers_active.load(std::memory_order_acquire) == 0; });
+  }
+}
+
+}  // namespace simd_softmax

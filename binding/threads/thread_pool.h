@@ -1,0 +1,84 @@
+// A persistent pool of worker threads shared by every caller in the process: the main thread,
+// worker_threads, and the libuv threads that run async calls.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace simd_softmax {
+
+class ThreadPool {
+ public:
+  // A non-owning reference to a callable taking the chunk index; no allocation per call.
+  class ChunkFunction {
+   public:
+    // Excludes ChunkFunction itself: copies must copy, not wrap the (possibly temporary) source.
+    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, ChunkFunction>>>
+    explicit ChunkFunction(F& f)
+        : object_(&f), invoke_([](void* object, size_t chunk) { (*static_cast<F*>(object))(chunk); }) {}
+    void operator()(size_t chunk) const { invoke_(object_, chunk); }
+
+   private:
+    void* object_;
+    void (*invoke_)(void*, size_t);
+  };
+
+  // The process-wide pool: created on first use, sized by SIMD_SOFTMAX_NUM_THREADS or the number
+  // of usable cores, and never destroyed (its threads sleep until the process exits).
+  static ThreadPool& shared();
+
+  // Threads a call may use, the calling thread included (>= 1). Lowering it parks the surplus
+  // workers instead of ending them: re-creating threads would make the OS place them anew, and a new
+  // thread often starts on its creator's core.
+  size_t threads() const { return threads_.load(std::memory_order_relaxed); }
+  void set_threads(size_t threads) { threads_.store(threads < 1 ? 1 : threads, std::memory_order_relaxed); }
+
+  // Runs chunk(i) for every i in [0, chunks) on the caller and up to threads() - 1 pool threads;
+  // returns when all have finished. Safe to call from any number of threads at once.
+  void run(size_t chunks, ChunkFunction chunk);
+
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+ private:
+  struct Task {
+    ChunkFunction chunk;
+    size_t chunk_count;
+    std::atomic<size_t> next_chunk{0};
+    size_t helpers_wanted;  // pool threads that may still join (guarded by mutex_)
+    // Pool threads working on it: changed under mutex_, read without it by the waiting caller.
+    std::atomic<size_t> helpers_active{0};
+    Task(ChunkFunction f, size_t count, size_t helpers) : chunk(f), chunk_count(count), helpers_wanted(helpers) {}
+  };
+
+  explicit ThreadPool(size_t threads);
+  void worker_loop();
+  // Starts workers until there are threads() - 1 of them.
+  void start_workers();
+  // Claims and runs chunks of task until none are left; returns how many it ran.
+  static size_t work_on(Task& task);
+  Task* find_task_locked();
+
+  std::atomic<size_t> threads_;
+  std::mutex mutex_;
+  std::condition_variable work_available_;
+  std::condition_variable task_finished_;
+  std::deque<Task*> tasks_;                 // guarded by mutex_
+  std::atomic<size_t> waiting_helpers_{0};  // sum of helpers_wanted over tasks_, for spinning workers
+  std::atomic<size_t> late_helper_calls_{0};  // calls whose caller ran every chunk: helpers were too slow
+  std::vector<std::thread> workers_;        // guarded by start_mutex_; detached, never joined
+  std::atomic<size_t> worker_count_{0};
+  std::mutex start_mutex_;
+};
+
+// SIMD_SOFTMAX_NUM_THREADS if it is a positive integer (a warning on stderr otherwise), else the
+// cores this process may run on.
+size_t default_thread_count();
+
+}  // namespace simd_softmax
