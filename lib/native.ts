@@ -11,15 +11,18 @@ export const NativeDtype = { float32: 0, float64: 1 } as const;
 export type NativeDtype = (typeof NativeDtype)[keyof typeof NativeDtype];
 
 export interface NativeBinding {
-  /** Runs a validated job over the {outer, dimSize, inner} view of input into output. */
-  run(op: NativeOp, dtype: NativeDtype, input: FloatArray, output: FloatArray, outer: number, dimSize: number,
-    inner: number): void;
+  /**
+   * Runs a validated job over the {outer, dimSize, inner} view of input into output; kind is
+   * op + 2 * dtype (see NativeOp and NativeDtype).
+   */
+  run(kind: number, input: FloatArray, output: FloatArray, outer: number, dimSize: number, inner: number): void;
   /** The same off the JS thread; input and output stay referenced until the promise settles. */
-  runAsync(op: NativeOp, dtype: NativeDtype, input: FloatArray, output: FloatArray, outer: number, dimSize: number,
-    inner: number): Promise<void>;
+  runAsync(kind: number, input: FloatArray, output: FloatArray, outer: number, dimSize: number, inner: number): Promise<void>;
   /** Threads of the process-wide pool, the calling thread included. */
   threads(): number;
   setThreads(threads: number): void;
+  /** memcpy of source into destination (same byte length) on the pool's threads: the benchmark's floor. */
+  copyForBenchmark(source: ArrayBufferView, destination: ArrayBufferView): void;
   /** The active kernel set: 'avx2', 'neon' or 'scalar'. */
   isa(): string;
   /** The kernel sets this build has and this CPU runs, best first. */

@@ -1,8 +1,8 @@
 // softmax and logSoftmax: every argument is checked here; the addon receives a plain job.
 import { describe, rangeError, typeError } from './errors.js';
 import { native, NativeDtype, NativeOp } from './native.js';
-import { checkShape, formatShape, normalizeDim, numelOf, splitAroundDim } from './shape.js';
-import { checkDtype, type NestedArray, Tensor, tensor } from './tensor.js';
+import { checkShape, formatShape, normalizeDim, numelOf } from './shape.js';
+import { checkDtype, type NestedArray, Tensor, tensor, TRUSTED } from './tensor.js';
 import {
   allocateUninitialized, bufferOf, byteOffsetOf, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
   maxElements, type SourceArray, type SourceDtype, sourceDtypeOf, typedArrayName,
@@ -26,18 +26,16 @@ export interface SoftmaxOptions {
   out?: FloatArray;
 }
 
-interface ResolvedInput {
-  data: SourceArray;
-  dtype: SourceDtype;
-  shape: readonly number[];
-}
-
 export function softmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
-  return runSync(prepare('softmax', NativeOp.softmax, input, dim, options));
+  const job = prepare('softmax', NativeOp.softmax, input, dim, options);
+  if (job.length > 0) native.run(job.kind, job.computeFrom, job.output, job.outer, job.dimSize, job.inner);
+  return new Tensor(job.output, job.shape, TRUSTED);
 }
 
 export function logSoftmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
-  return runSync(prepare('logSoftmax', NativeOp.logSoftmax, input, dim, options));
+  const job = prepare('logSoftmax', NativeOp.logSoftmax, input, dim, options);
+  if (job.length > 0) native.run(job.kind, job.computeFrom, job.output, job.outer, job.dimSize, job.inner);
+  return new Tensor(job.output, job.shape, TRUSTED);
 }
 
 /**
@@ -54,109 +52,110 @@ export async function logSoftmaxAsync(input: TensorLike, dim: number, options?: 
   return runAsync(prepare('logSoftmaxAsync', NativeOp.logSoftmax, input, dim, options));
 }
 
-/** A validated call: what the addon computes, and the tensor it returns. */
+async function runAsync(job: PreparedJob): Promise<Tensor> {
+  if (job.length > 0) await native.runAsync(job.kind, job.computeFrom, job.output, job.outer, job.dimSize, job.inner);
+  return new Tensor(job.output, job.shape, TRUSTED);
+}
+
+/** A validated call: what the addon computes, and the shape of the tensor it returns. */
 interface PreparedJob {
-  op: NativeOp;
-  dtype: NativeDtype;
+  kind: number; // op + 2 * dtype, as the addon takes it
   computeFrom: FloatArray;
   output: FloatArray;
-  split: [outer: number, dimSize: number, inner: number];
+  length: number;
+  outer: number;
+  dimSize: number;
+  inner: number;
+  shape: readonly number[]; // frozen
+}
+
+/** The input seen as data, its dtype, its (frozen) shape and its element count. */
+interface ResolvedInput {
+  data: SourceArray;
+  dtype: SourceDtype;
   shape: readonly number[];
+  length: number;
 }
 
 function prepare(fn: string, op: NativeOp, input: TensorLike, dim: number, options: SoftmaxOptions | undefined): PreparedJob {
   const source = resolveInput(fn, input);
-  const dimIndex = normalizeDim(fn, dim, source.shape.length);
-  const requested = checkOptions(fn, options);
-  const dtype = resultDtype(fn, source.dtype, requested.dtype);
-  const numel = lengthOf(source.data);
-  const output = requested.out === undefined
-    ? allocateUninitialized(dtype, numel)
-    : checkOut(fn, requested.out, dtype, numel, source);
+  const shape = source.shape;
+  const rank = shape.length;
+  const d = normalizeDim(fn, dim, rank);
+  let requestedDtype: Dtype | undefined;
+  let out: unknown;
+  if (options !== undefined && options !== null) {
+    if (typeof options !== 'object') throw typeError(fn, `expected options to be an object, but got ${describe(options)}`);
+    for (const key in options) {
+      if (key !== 'dtype' && key !== 'out') throw typeError(fn, `unknown option '${key}' (known options: dtype, out)`);
+    }
+    if (options.dtype !== undefined) requestedDtype = checkDtype(fn, 'options.dtype', options.dtype);
+    out = options.out;
+  }
+  const dtype = resultDtype(fn, source.dtype, requestedDtype);
+  const length = source.length;
+  const output = out === undefined ? allocateUninitialized(dtype, length) : checkOut(fn, out, dtype, source);
   // With a dtype that differs from the input's, cast into the output and compute there in place.
-  let computeFrom: FloatArray;
-  if (source.dtype === dtype) {
-    computeFrom = source.data as FloatArray;
-  } else {
+  let computeFrom = source.data as FloatArray;
+  if (source.dtype !== dtype) {
     output.set(source.data);
     computeFrom = output;
   }
-  return {
-    op,
-    dtype: dtype === 'float32' ? NativeDtype.float32 : NativeDtype.float64,
-    computeFrom,
-    output,
-    split: splitAroundDim(source.shape, dimIndex),
-    shape: source.shape,
-  };
-}
-
-function runSync(job: PreparedJob): Tensor {
-  if (job.output.length > 0) native.run(job.op, job.dtype, job.computeFrom, job.output, ...job.split);
-  return new Tensor(job.output, job.shape);
-}
-
-async function runAsync(job: PreparedJob): Promise<Tensor> {
-  if (job.output.length > 0) await native.runAsync(job.op, job.dtype, job.computeFrom, job.output, ...job.split);
-  return new Tensor(job.output, job.shape);
+  // The {outer, dimSize, inner} view around dim (a 0-d tensor is one element).
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < d; i++) outer *= shape[i];
+  for (let i = d + 1; i < rank; i++) inner *= shape[i];
+  const dimSize = rank === 0 ? 1 : shape[d];
+  const kind = op + 2 * (dtype === 'float32' ? NativeDtype.float32 : NativeDtype.float64);
+  return { kind, computeFrom, output, length, outer, dimSize, inner, shape };
 }
 
 function resolveInput(fn: string, input: TensorLike): ResolvedInput {
-  if (input instanceof Tensor) return { data: input.data, dtype: input.dtype, shape: input.shape };
+  if (input instanceof Tensor) return { data: input.data, dtype: input.dtype, shape: input.shape, length: input.data.length };
   if (Array.isArray(input) || typeof input === 'number') {
     // Nested numbers become a float32 tensor first, as torch.tensor of Python floats does.
     const t = tensor(input);
-    return { data: t.data, dtype: t.dtype, shape: t.shape };
+    return { data: t.data, dtype: t.dtype, shape: t.shape, length: t.data.length };
   }
   if (ArrayBuffer.isView(input)) {
-    const data = checkData(fn, 'input', input);
-    return { data, dtype: sourceDtypeOf(data)!, shape: [lengthOf(data)] };
+    const { data, dtype, length } = checkData(fn, 'input', input);
+    return { data, dtype, shape: Object.freeze([length]), length };
   }
   if (typeof input === 'object' && input !== null && 'data' in input) {
     const hasShape = 'shape' in input && input.shape !== undefined;
     const shapeName = hasShape ? 'input.shape' : 'input.dims';
     const rawShape: unknown = hasShape ? input.shape : (input as { dims?: unknown }).dims;
     if (rawShape === undefined) throw typeError(fn, 'expected input to have a shape (or dims) array next to its data');
-    const data = checkData(fn, 'input.data', input.data);
+    const { data, dtype, length } = checkData(fn, 'input.data', input.data);
     const shape = checkShape(fn, shapeName, rawShape);
-    const dtype = sourceDtypeOf(data)!;
     const numel = numelOf(shape);
-    const limit = maxElements(isFloatDtype(dtype) ? dtype : 'float32');
-    if (numel > limit) {
-      throw rangeError(fn, `${shapeName} ${formatShape(shape)} describes ${numel} elements, more than a typed array can hold (${limit})`);
+    if (numel !== length) {
+      const limit = maxElements(isFloatDtype(dtype) ? dtype : 'float32');
+      if (numel > limit) {
+        throw rangeError(fn, `${shapeName} ${formatShape(shape)} describes ${numel} elements, more than a typed array can hold (${limit})`);
+      }
+      throw rangeError(fn, `${shapeName} ${formatShape(shape)} describes ${numel} elements, but input.data has ${length}`);
     }
-    if (numel !== lengthOf(data)) {
-      throw rangeError(fn, `${shapeName} ${formatShape(shape)} describes ${numel} elements, but input.data has ${lengthOf(data)}`);
-    }
-    return { data, dtype, shape };
+    return { data, dtype, shape: Object.freeze(shape), length };
   }
   throw typeError(fn,
     `expected input to be a Tensor, {data, shape}, {data, dims}, a Float32Array/Float64Array or nested arrays of numbers, but got ${describe(input)}`);
 }
 
-function checkData(fn: string, name: string, data: unknown): SourceArray {
-  if (sourceDtypeOf(data) === undefined) {
+function checkData(fn: string, name: string, data: unknown): { data: SourceArray; dtype: SourceDtype; length: number } {
+  const dtype = sourceDtypeOf(data);
+  if (dtype === undefined) {
     const kind = typedArrayName(data) ?? (ArrayBuffer.isView(data) ? 'DataView' : undefined);
     const got = kind === undefined ? describe(data) : `a ${kind}`;
     throw typeError(fn,
       `expected ${name} to be a Float32Array or Float64Array (or an integer typed array with options.dtype), but got ${got}`);
   }
-  if (isDetached(data as ArrayBufferView)) {
+  const length = lengthOf(data as ArrayBufferView);
+  if (length === 0 && isDetached(data as ArrayBufferView)) {
     throw typeError(fn, `the ArrayBuffer of ${name} is detached (it was transferred or released)`);
   }
-  return data as SourceArray;
-}
-
-function checkOptions(fn: string, options: SoftmaxOptions | undefined): { dtype?: Dtype; out?: unknown } {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object') throw typeError(fn, `expected options to be an object, but got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
-    if (key !== 'dtype' && key !== 'out') throw typeError(fn, `unknown option '${key}' (known options: dtype, out)`);
-  }
-  return {
-    dtype: options.dtype === undefined ? undefined : checkDtype(fn, 'options.dtype', options.dtype),
-    out: options.out,
-  };
+  return { data: data as SourceArray, dtype, length };
 }
 
 function resultDtype(fn: string, sourceDtype: SourceDtype, requested: Dtype | undefined): Dtype {
@@ -166,18 +165,21 @@ function resultDtype(fn: string, sourceDtype: SourceDtype, requested: Dtype | un
     `input has dtype ${sourceDtype}, which ${fn} does not compute in; pass options.dtype ('float32' or 'float64') to cast it first, as torch's dtype= argument does`);
 }
 
-function checkOut(fn: string, out: unknown, dtype: Dtype, numel: number, source: ResolvedInput): FloatArray {
+function checkOut(fn: string, out: unknown, dtype: Dtype, source: ResolvedInput): FloatArray {
   const expected = dtype === 'float32' ? 'Float32Array' : 'Float64Array';
   const name = typedArrayName(out);
   if (name !== expected) {
     throw typeError(fn, `expected options.out to be a ${expected} (the result's dtype is ${dtype}), but got ${name === undefined ? describe(out) : `a ${name}`}`);
   }
   const outArray = out as FloatArray;
-  if (isDetached(outArray)) throw typeError(fn, 'the ArrayBuffer of options.out is detached (it was transferred or released)');
-  if (lengthOf(outArray) !== numel) {
-    throw rangeError(fn, `expected options.out to have ${numel} elements (the input's), but it has ${lengthOf(outArray)}`);
+  const length = lengthOf(outArray);
+  if (length === 0 && isDetached(outArray)) {
+    throw typeError(fn, 'the ArrayBuffer of options.out is detached (it was transferred or released)');
   }
-  if (overlapsWithoutAliasing(outArray, source)) {
+  if (length !== source.length) {
+    throw rangeError(fn, `expected options.out to have ${source.length} elements (the input's), but it has ${length}`);
+  }
+  if (outArray !== source.data && overlapsWithoutAliasing(outArray, source)) {
     throw rangeError(fn,
       "options.out overlaps the input's memory without being the input's own array; pass the input's array (in place) or a separate one");
   }

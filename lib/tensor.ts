@@ -12,6 +12,12 @@ export type NestedArray = number | NestedArray[];
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 
+/**
+ * Lets lib/ wrap a result it has already validated (a float array of exactly numel elements and a
+ * frozen, checked shape) without checking it again on every call. Not exported from the package.
+ */
+export const TRUSTED = Symbol('simd-softmax trusted tensor');
+
 export class Tensor {
   /** The elements in row-major (C) order; the tensor is a view of this array, not a copy. */
   readonly data: FloatArray;
@@ -19,7 +25,13 @@ export class Tensor {
   readonly dtype: Dtype;
 
   /** Wraps `data` (not copied) with `shape`, by default 1-D. */
-  constructor(data: FloatArray, shape?: readonly number[]) {
+  constructor(data: FloatArray, shape?: readonly number[], trusted?: typeof TRUSTED) {
+    if (trusted === TRUSTED) {
+      this.data = data;
+      this.shape = shape!;
+      this.dtype = data.BYTES_PER_ELEMENT === 4 ? 'float32' : 'float64';
+      return;
+    }
     const dtype = sourceDtypeOf(data);
     if (dtype !== 'float32' && dtype !== 'float64') {
       throw typeError('Tensor', `expected data to be a Float32Array or Float64Array, but got ${describe(data)}`);

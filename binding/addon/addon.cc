@@ -3,9 +3,12 @@
 // users pass, so a failure of these checks is a bug in lib/, reported as such.
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <utility>
 
 #include "../core/parallel_job.h"
 #include "../dispatch/kernel_dispatch.h"
@@ -16,8 +19,22 @@ namespace {
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
 
-[[noreturn]] void throw_internal(Napi::Env env, const std::string& what) {
+[[noreturn]] void throw_internal(napi_env env, const std::string& what) {
   throw Napi::TypeError::New(env, "simd-softmax internal error (lib/ should have caught this): " + what);
+}
+
+double read_number(napi_env env, napi_value value, const char* name) {
+  double number = 0.0;
+  if (napi_get_value_double(env, value, &number) != napi_ok) throw_internal(env, std::string(name) + " is not a number");
+  return number;
+}
+
+size_t read_count(napi_env env, napi_value value, const char* name) {
+  const double number = read_number(env, value, name);
+  if (!(number >= 0.0 && number <= kMaxSafeInteger && std::floor(number) == number)) {
+    throw_internal(env, std::string(name) + " is not a non-negative integer");
+  }
+  return static_cast<size_t>(number);
 }
 
 // A typed array argument's element type, length and address of its first element.
@@ -27,53 +44,50 @@ struct TypedArrayView {
   void* data;
 };
 
-TypedArrayView read_typed_array(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  const Napi::Value value = info[index];
-  if (!value.IsTypedArray()) throw_internal(info.Env(), std::string(name) + " is not a typed array");
+TypedArrayView read_typed_array(napi_env env, napi_value value, const char* name) {
   TypedArrayView view{};
   napi_value array_buffer;
   size_t byte_offset;
-  const napi_status status = napi_get_typedarray_info(info.Env(), value, &view.type, &view.length, &view.data,
-                                                      &array_buffer, &byte_offset);
-  if (status != napi_ok) throw_internal(info.Env(), std::string("cannot read ") + name);
+  if (napi_get_typedarray_info(env, value, &view.type, &view.length, &view.data, &array_buffer, &byte_offset) !=
+      napi_ok) {
+    throw_internal(env, std::string(name) + " is not a typed array");
+  }
   return view;
 }
 
-size_t read_count(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  const Napi::Value value = info[index];
-  const double number = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1.0;
-  if (!(number >= 0.0 && number <= kMaxSafeInteger && std::floor(number) == number)) {
-    throw_internal(info.Env(), std::string(name) + " is not a non-negative integer");
+// run() and runAsync() take six arguments, (kind, input, output, outer, dimSize, inner): kind is
+// op + 2 * dtype (op 0 softmax / 1 log-softmax; dtype 0 float32 / 1 float64); input and output
+// are typed arrays of that dtype (possibly the same one). Raw Node-API: every call takes this path.
+constexpr size_t kRunArguments = 6;
+
+struct JobArguments {
+  SoftmaxJob job;
+  napi_value input;
+  napi_value output;
+};
+
+JobArguments read_job(napi_env env, napi_callback_info info) {
+  size_t argc = kRunArguments;
+  napi_value args[kRunArguments];
+  if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok || argc != kRunArguments) {
+    throw_internal(env, "run() takes 6 arguments");
   }
-  return static_cast<size_t>(number);
-}
-
-int read_enum(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  const Napi::Value value = info[index];
-  const double number = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1.0;
-  if (number != 0.0 && number != 1.0) throw_internal(info.Env(), std::string(name) + " is not 0 or 1");
-  return static_cast<int>(number);
-}
-
-// Reads run()'s and runAsync()'s arguments, (op, dtype, input, output, outer, dimSize, inner): op 0
-// softmax / 1 log-softmax, dtype 0 float32 / 1 float64; input and output are typed arrays of that
-// dtype (possibly the same one).
-SoftmaxJob read_job(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 7) throw_internal(env, "run() takes 7 arguments");
+  const double kind = read_number(env, args[0], "kind");
+  if (!(kind == 0.0 || kind == 1.0 || kind == 2.0 || kind == 3.0)) throw_internal(env, "kind is not 0, 1, 2 or 3");
   SoftmaxJob job{};
-  job.op = static_cast<Op>(read_enum(info, 0, "op"));
-  job.dtype = static_cast<Dtype>(read_enum(info, 1, "dtype"));
-  const TypedArrayView input = read_typed_array(info, 2, "input");
-  const TypedArrayView output = read_typed_array(info, 3, "output");
-  job.outer = read_count(info, 4, "outer");
-  job.dim_size = read_count(info, 5, "dimSize");
-  job.inner = read_count(info, 6, "inner");
+  job.op = static_cast<Op>(static_cast<int>(kind) % 2);
+  job.dtype = static_cast<Dtype>(static_cast<int>(kind) / 2);
+  const TypedArrayView input = read_typed_array(env, args[1], "input");
+  const TypedArrayView output = read_typed_array(env, args[2], "output");
+  job.outer = read_count(env, args[3], "outer");
+  job.dim_size = read_count(env, args[4], "dimSize");
+  job.inner = read_count(env, args[5], "inner");
 
   // The buffers must be of the job's dtype and hold outer * dim_size * inner elements.
   const napi_typedarray_type expected = job.dtype == Dtype::kFloat32 ? napi_float32_array : napi_float64_array;
   if (input.type != expected || output.type != expected) throw_internal(env, "buffer type differs from dtype");
-  const double elements = static_cast<double>(job.outer) * static_cast<double>(job.dim_size) * static_cast<double>(job.inner);
+  const double elements =
+      static_cast<double>(job.outer) * static_cast<double>(job.dim_size) * static_cast<double>(job.inner);
   if (elements > static_cast<double>(input.length) || elements > static_cast<double>(output.length)) {
     throw_internal(env, "buffers are smaller than outer * dimSize * inner");
   }
@@ -83,22 +97,28 @@ SoftmaxJob read_job(const Napi::CallbackInfo& info) {
   const uintptr_t in_begin = reinterpret_cast<uintptr_t>(input.data);
   const uintptr_t out_begin = reinterpret_cast<uintptr_t>(output.data);
   const size_t byte_count = static_cast<size_t>(elements) * element_size;
-  if (in_begin != out_begin && byte_count > 0 && in_begin < out_begin + byte_count && out_begin < in_begin + byte_count) {
+  if (in_begin != out_begin && byte_count > 0 && in_begin < out_begin + byte_count &&
+      out_begin < in_begin + byte_count) {
     throw Napi::RangeError::New(env,
         "options.out partially overlaps the input's memory; pass the input's own array (in place) or a separate one");
   }
   job.input = input.data;
   job.output = output.data;
-  return job;
+  return JobArguments{job, args[1], args[2]};
 }
 
 bool has_work(const SoftmaxJob& job) { return job.outer > 0 && job.dim_size > 0 && job.inner > 0; }
 
 // run(...): computes on the calling thread and the pool; returns when done.
-Napi::Value Run(const Napi::CallbackInfo& info) {
-  const SoftmaxJob job = read_job(info);
-  if (has_work(job)) run_job_parallel(job, active_kernel_set(), ThreadPool::shared());
-  return info.Env().Undefined();
+napi_value Run(napi_env env, napi_callback_info info) {
+  try {
+    const JobArguments arguments = read_job(env, info);
+    if (has_work(arguments.job)) run_job_parallel(arguments.job, active_kernel_set(), ThreadPool::shared());
+  } catch (const Napi::Error& error) {
+    // As node-addon-api's own wrappers do: the C++ error becomes the pending JS exception.
+    error.ThrowAsJavaScriptException();
+  }
+  return nullptr;
 }
 
 // Runs one job off the JS thread (on libuv's thread pool, which hands chunks to our pool), keeping
@@ -129,12 +149,42 @@ class SoftmaxWorker : public Napi::AsyncWorker {
 };
 
 // runAsync(...): the same arguments as run(); returns a promise that resolves when the output is written.
-Napi::Value RunAsync(const Napi::CallbackInfo& info) {
-  const SoftmaxJob job = read_job(info);
-  auto* worker = new SoftmaxWorker(info.Env(), job, info[2].As<Napi::Object>(), info[3].As<Napi::Object>());
-  const Napi::Promise promise = worker->promise();
-  worker->Queue();  // the worker deletes itself after OnOK/OnError
-  return promise;
+napi_value RunAsync(napi_env env, napi_callback_info info) {
+  try {
+    const JobArguments arguments = read_job(env, info);
+    auto* worker = new SoftmaxWorker(Napi::Env(env), arguments.job, Napi::Object(env, arguments.input),
+                                     Napi::Object(env, arguments.output));
+    const Napi::Promise promise = worker->promise();
+    worker->Queue();  // the worker deletes itself after OnOK/OnError
+    return promise;
+  } catch (const Napi::Error& error) {
+    error.ThrowAsJavaScriptException();
+    return nullptr;
+  }
+}
+
+// copyForBenchmark(source, destination): memcpy of the source's bytes, split over the pool's
+// threads in contiguous blocks. The benchmark's floor: the same bytes moved, with no math.
+Napi::Value CopyForBenchmark(const Napi::CallbackInfo& info) {
+  if (info.Length() != 2 || !info[0].IsTypedArray() || !info[1].IsTypedArray()) {
+    throw_internal(info.Env(), "copyForBenchmark(source, destination) takes two typed arrays");
+  }
+  const Napi::TypedArray source = info[0].As<Napi::TypedArray>();
+  const Napi::TypedArray destination = info[1].As<Napi::TypedArray>();
+  if (source.ByteLength() != destination.ByteLength()) throw_internal(info.Env(), "copyForBenchmark: sizes differ");
+  const char* from = static_cast<const char*>(source.ArrayBuffer().Data()) + source.ByteOffset();
+  char* to = static_cast<char*>(destination.ArrayBuffer().Data()) + destination.ByteOffset();
+  const size_t bytes = source.ByteLength();
+  ThreadPool& pool = ThreadPool::shared();
+  // Blocks of at least 64 KiB, as many as threads, cut at cache lines.
+  const size_t blocks = std::max<size_t>(1, std::min(pool.threads(), bytes / 65536));
+  auto copy_block = [&](size_t block) {
+    const size_t begin = bytes * block / blocks / 64 * 64;
+    const size_t end = block + 1 == blocks ? bytes : bytes * (block + 1) / blocks / 64 * 64;
+    std::memcpy(to + begin, from + begin, end - begin);
+  };
+  pool.run(blocks, ThreadPool::ChunkFunction(copy_block));
+  return info.Env().Undefined();
 }
 
 // threads() / setThreads(n): the size of the process-wide pool, the calling thread included.
@@ -143,7 +193,7 @@ Napi::Value Threads(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  const size_t threads = read_count(info, 0, "threads");
+  const size_t threads = read_count(info.Env(), info[0], "threads");
   if (threads < 1 || threads > 1024) throw_internal(info.Env(), "threads is not in [1, 1024]");
   ThreadPool::shared().set_threads(threads);
   return info.Env().Undefined();
@@ -167,10 +217,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // SIMD_SOFTMAX_NUM_THREADS appears when the addon loads.
   active_kernel_set();
   ThreadPool::shared();
-  exports.Set("run", Napi::Function::New(env, Run, "run"));
-  exports.Set("runAsync", Napi::Function::New(env, RunAsync, "runAsync"));
+  for (const auto& [name, callback] : {std::pair<const char*, napi_callback>{"run", Run}, {"runAsync", RunAsync}}) {
+    napi_value function;
+    NAPI_THROW_IF_FAILED(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, nullptr, &function), exports);
+    exports.Set(name, function);
+  }
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  exports.Set("copyForBenchmark", Napi::Function::New(env, CopyForBenchmark, "copyForBenchmark"));
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
   exports.Set("runnableIsas", Napi::Function::New(env, RunnableIsas, "runnableIsas"));
   return exports;

@@ -1,0 +1,20 @@
+// The standard benchmark cases (float32 and dim -1 unless noted).
+'use strict';
+
+const CASES = [
+  { name: 'tiny', shape: [1, 10], dim: -1, dtype: 'float32' },
+  { name: 'cls', shape: [64, 1000], dim: -1, dtype: 'float32' },
+  { name: 'vocab', shape: [8, 32000], dim: -1, dtype: 'float32' },
+  { name: 'gpt2', shape: [32, 50257], dim: -1, dtype: 'float32' },
+  { name: 'attn', shape: [1, 12, 512, 512], dim: -1, dtype: 'float32' },
+  { name: 'big', shape: [4096, 4096], dim: -1, dtype: 'float32' },
+  { name: 'dim0', shape: [4096, 1024], dim: 0, dtype: 'float32' },
+  { name: 'mid', shape: [16, 1000, 64], dim: 1, dtype: 'float32' },
+  { name: 'f64-cls', shape: [64, 1000], dim: -1, dtype: 'float64' },
+  { name: 'f64-big', shape: [2048, 4096], dim: -1, dtype: 'float64' },
+  { name: 'row256k', shape: [1, 256000], dim: -1, dtype: 'float32' },
+];
+
+const QUICK_CASES = ['tiny', 'cls', 'vocab', 'big', 'dim0', 'mid', 'f64-cls', 'row256k'];
+
+module.exports = { CASES, QUICK_CASES };

@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+// `npm run bench`: native throughput of simd-softmax on the standard cases, side by side with the
+// memcpy of the same bytes, a plain JavaScript loop and (when installed) PyTorch, all measured in
+// this run. Every timed result is checked against a float64 reference.
+//
+//   npm run bench [-- --quick] [--cases cls,big] [--threads 1,2] [--json FILE] [--svg FILE] [--no-torch]
+'use strict';
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const simd = require('..');
+const { native } = require('../dist/native.js');
+const { CASES, QUICK_CASES } = require('./cases.js');
+const { jsLoop, maxError, reference, torchTimes } = require('./peers.js');
+const { barChart } = require('./svg.js');
+
+function parseArgs(argv) {
+  const args = { quick: false, cases: undefined, threads: undefined, json: undefined, svg: undefined, torch: true };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${flag} needs a value`);
+      return argv[++i];
+    };
+    if (flag === '--quick') args.quick = true;
+    else if (flag === '--cases') args.cases = value().split(',');
+    else if (flag === '--threads') args.threads = value().split(',').map(Number);
+    else if (flag === '--json') args.json = value();
+    else if (flag === '--svg') args.svg = value();
+    else if (flag === '--no-torch') args.torch = false;
+    else throw new Error(`unknown option ${flag} (options: --quick, --cases a,b, --threads 1,2, --json FILE, --svg FILE, --no-torch)`);
+  }
+  if (args.threads !== undefined && !args.threads.every((t) => Number.isInteger(t) && t >= 1)) {
+    throw new Error('--threads takes positive integers, e.g. --threads 1,2');
+  }
+  return args;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+function gaussianArray(Ctor, length, seed) {
+  const out = new Ctor(length);
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  for (let i = 0; i < length; i++) out[i] = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()) * 3;
+  return out;
+}
+
+function splitAroundDim(shape, dim) {
+  const d = (dim + shape.length) % shape.length;
+  const outer = shape.slice(0, d).reduce((a, b) => a * b, 1);
+  const inner = shape.slice(d + 1).reduce((a, b) => a * b, 1);
+  return [outer, shape[d], inner];
+}
+
+/**
+ * ns per call of one sample: calls fn in batches that double in size until at least minNs have
+ * passed, reading the clock once per batch (reading it per call would dominate tiny calls).
+ */
+function sample(fn, minNs) {
+  let calls = 0;
+  let batch = 1;
+  const start = process.hrtime.bigint();
+  for (;;) {
+    for (let i = 0; i < batch; i++) fn();
+    calls += batch;
+    const elapsed = Number(process.hrtime.bigint() - start);
+    if (elapsed >= minNs) return elapsed / calls;
+    if (elapsed * 4 < minNs) batch *= 2;
+  }
+}
+
+/** Medians of several variants measured in interleaved rounds, so that drift hits them alike. */
+function measure(variants, rounds, minNs) {
+  // Warm-up: long enough for the JIT to optimise the call path and the pool to wake.
+  for (const v of variants) sample(v.fn, Math.max(minNs, 5e7));
+  const samples = variants.map(() => []);
+  for (let r = 0; r < rounds; r++) variants.forEach((v, i) => samples[i].push(sample(v.fn, v.minNs ?? minNs)));
+  return samples.map(median);
+}
+
+function header(threadCounts) {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const info = simd.backend();
+  return [
+    `simd-softmax ${info.version} bench: ${cpu}, ${os.availableParallelism()} cores, ${os.platform()}-${os.arch()}, Node ${process.versions.node}`,
+    `kernel set ${info.isa} (available: ${info.availableIsas.join(', ')}); threads measured: ${threadCounts.join(', ')}`,
+  ].join('\n');
+}
+
+function formatTime(ns) {
+  if (ns < 1e4) return `${(ns / 1e3).toFixed(2)} us`;
+  if (ns < 1e6) return `${(ns / 1e3).toFixed(1)} us`;
+  return `${(ns / 1e6).toFixed(2)} ms`;
+}
+
+function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const threadCounts = args.threads ?? [...new Set([1, os.availableParallelism()])];
+  const wanted = args.cases ?? (args.quick ? QUICK_CASES : CASES.map((c) => c.name));
+  const unknown = wanted.filter((name) => !CASES.some((c) => c.name === name));
+  if (unknown.length > 0) throw new Error(`unknown case(s) ${unknown.join(', ')}; cases: ${CASES.map((c) => c.name).join(', ')}`);
+  const cases = CASES.filter((c) => wanted.includes(c.name));
+  const rounds = args.quick ? 3 : 7;
+  const minNs = args.quick ? 4e6 : 2e7;
+  const initialThreads = simd.getNumThreads();
+  console.log(header(threadCounts));
+
+  const records = [];
+  const torchJobs = [];
+  for (const c of cases) {
+    const Ctor = c.dtype === 'float32' ? Float32Array : Float64Array;
+    const numel = c.shape.reduce((a, b) => a * b, 1);
+    const bytes = 2 * numel * Ctor.BYTES_PER_ELEMENT;
+    const x = gaussianArray(Ctor, numel, 42);
+    const input = { data: x, shape: c.shape };
+    const [outer, dimSize, inner] = splitAroundDim(c.shape, c.dim);
+    const copyTarget = new Ctor(numel);
+    for (const op of ['softmax', 'logSoftmax']) {
+      const log = op === 'logSoftmax';
+      const want = reference(x, outer, dimSize, inner, log);
+      // The plain JS loop: single-threaded by nature, measured once per case and op.
+      const jsOut = new Ctor(numel);
+      const [jsNs] = measure([{ fn: () => jsLoop(x, jsOut, outer, dimSize, inner, log), minNs: Math.min(minNs, 5e7) }],
+        args.quick ? 1 : 3, minNs);
+      const jsError = maxError(jsOut, want, log);
+      for (const threads of threadCounts) {
+        simd.setNumThreads(threads);
+        const out = new Ctor(numel);
+        let allocated;
+        const variants = [
+          { name: 'out', fn: () => simd[op](input, c.dim, { out }) },
+          { name: 'alloc', fn: () => { allocated = simd[op](input, c.dim); } },
+          { name: 'memcpy', fn: () => native.copyForBenchmark(x, copyTarget) },
+        ];
+        const [outNs, allocNs, copyNs] = measure(variants, rounds, minNs);
+        // Check what was timed: a kernel that skipped work would fail here, not look fast.
+        const errors = { out: maxError(out, want, log), alloc: maxError(allocated.data, want, log) };
+        const bound = c.dtype === 'float32' ? 1e-5 : 1e-12;
+        for (const [mode, error] of Object.entries(errors)) {
+          if (!(error <= bound)) throw new Error(`${c.name} ${op} ${mode} ${threads} threads: max error ${error} exceeds ${bound}`);
+        }
+        for (const [mode, ns] of [['out', outNs], ['alloc', allocNs]]) {
+          const key = `${c.name}/${op}/${mode}/${threads}`;
+          records.push({
+            case: c.name, shape: c.shape, dim: c.dim, dtype: c.dtype, op, mode, threads, medianNs: ns,
+            gbps: bytes / ns, jsLoopNs: jsNs, vsJsLoop: jsNs / ns, memcpyNs: copyNs, memcpyGbps: bytes / copyNs,
+            percentOfMemcpy: (100 * copyNs) / ns, maxError: errors[mode], jsLoopMaxError: jsError, key,
+          });
+          torchJobs.push({ key, shape: c.shape, dim: c.dim, dtype: c.dtype, op: log ? 'log_softmax' : 'softmax', mode, threads,
+            repeats: rounds, minSeconds: minNs / 1e9 });
+          process.stderr.write(`  ${c.name} ${op} ${mode} ${threads}t: ${formatTime(ns)}  ${(bytes / ns).toFixed(2)} GB/s\n`);
+        }
+      }
+    }
+  }
+  simd.setNumThreads(initialThreads);
+
+  let torchVersion;
+  if (args.torch) {
+    process.stderr.write('measuring PyTorch (Debian python3-torch) on the same cases...\n');
+    const torch = torchTimes(torchJobs);
+    if (torch.available) {
+      torchVersion = torch.version;
+      for (const r of records) {
+        const seconds = torch.results[r.key];
+        if (seconds !== undefined) {
+          r.torchNs = seconds * 1e9;
+          r.vsTorch = r.torchNs / r.medianNs;
+        }
+      }
+    } else {
+      process.stderr.write('PyTorch not available: the torch columns are left empty\n');
+    }
+  }
+  for (const r of records) delete r.key;
+
+  const rows = [['case', 'shape', 'dim', 'dtype', 'op', 'mode', 'thr', 'median/call', 'GB/s', 'x JS loop', '% memcpy',
+    torchVersion ? `x torch ${torchVersion}` : 'x torch']];
+  for (const r of records) {
+    rows.push([r.case, `[${r.shape.join(',')}]`, String(r.dim), r.dtype, r.op, r.mode, String(r.threads), formatTime(r.medianNs),
+      r.gbps.toFixed(2), r.vsJsLoop.toFixed(1), r.percentOfMemcpy.toFixed(0), r.vsTorch === undefined ? '-' : r.vsTorch.toFixed(2)]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const line = (row) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  console.log(`\n${line(rows[0])}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows.slice(1)) console.log(line(row));
+  console.log('\nGB/s = (input + output bytes) / median time per call; x JS loop and x torch = their time / ours; ' +
+    '% memcpy = a native memcpy of the same bytes, on the same threads, as a share of our time.');
+
+  if (args.json) {
+    fs.writeFileSync(args.json, `${JSON.stringify({ machine: header(threadCounts), torch: torchVersion ?? null, records }, null, 1)}\n`);
+    console.log(`wrote ${args.json}`);
+  }
+  if (args.svg) {
+    fs.writeFileSync(args.svg, barChart(records, header(threadCounts)));
+    console.log(`wrote ${args.svg}`);
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(`bench: ${error.message}`);
+  process.exit(1);
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/python3
+"""PyTorch's CPU softmax on the benchmark's cases, for `npm run bench` to show side by side.
+
+Reads a JSON list of {key, shape, dim, dtype, op, mode, threads, repeats, minSeconds} on stdin and
+prints a JSON object {key: median seconds per call}. Inputs are randn * 3, as in the bench.
+Run by bench/peers.js with Debian's python3-torch; not needed otherwise.
+"""
+import json
+import statistics
+import sys
+import time
+
+import torch
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def median_seconds(fn, repeats, min_seconds):
+    fn()
+    fn()
+    samples = []
+    for _ in range(repeats):
+        calls = 0
+        start = time.perf_counter()
+        while True:
+            fn()
+            calls += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_seconds:
+                break
+        samples.append(elapsed / calls)
+    return statistics.median(samples)
+
+
+def main():
+    cases = json.load(sys.stdin)
+    results = {}
+    torch.manual_seed(0)
+    for case in cases:
+        torch.set_num_threads(case["threads"])
+        x = torch.randn(case["shape"], dtype=DTYPES[case["dtype"]]) * 3
+        op = torch.softmax if case["op"] == "softmax" else torch.log_softmax
+        dim = case["dim"]
+        if case["mode"] == "out":
+            out = torch.empty_like(x)
+            fn = lambda: op(x, dim, out=out)  # noqa: E731
+        else:
+            fn = lambda: op(x, dim)  # noqa: E731
+        results[case["key"]] = median_seconds(fn, case["repeats"], case["minSeconds"])
+        print(f"torch {case['key']}", file=sys.stderr)
+    json.dump(results, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
