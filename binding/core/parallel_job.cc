@@ -10,9 +10,9 @@
 namespace simd_softmax {
 namespace {
 
-// Column blocks start at multiples of this, so that no thread boundary splits a cache line of
-// float32 columns or a vector of the widest kernel set.
-constexpr size_t kColumnAlignment = 16;
+// Column blocks start at multiples of this, so that no thread boundary splits the columns kernel's
+// widest block (8 AVX2 vectors of float32: 64 columns, four cache lines).
+constexpr size_t kColumnAlignment = 64;
 // Segment boundaries of a split row are multiples of this many elements (whole cache lines).
 constexpr size_t kSegmentAlignment = 64;
 

@@ -205,30 +205,76 @@ SegmentStats segment_stats(const typename V::Scalar* input, typename V::Scalar* 
 
 // ---- Any other dim: columns of a {dim_size, inner} slice, one vector of columns at a time ----
 
-// One block of up to kLanes adjacent columns; kFull says whether all kLanes are real columns.
-template <class V, bool kLog, bool kFull>
-void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size,
-                  size_t inner, size_t count) {
+// kVectors whole vectors of adjacent columns per row: with 8 AVX2 vectors, four whole cache lines of
+// float32 columns, so every line fetched is used, and eight independent chains per step.
+template <class V, bool kLog, size_t kVectors>
+void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner) {
   using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;
   constexpr size_t L = V::kLanes;
-  auto load_at = [&](const Scalar* base, size_t k) {
-    return kFull ? V::load(base + k * inner) : V::load_partial(base + k * inner, count, V::zero());
-  };
-  auto store_at = [&](Scalar* base, size_t k, Vec v) {
-    if (kFull) V::store(base + k * inner, v); else V::store_partial(base + k * inner, count, v);
-  };
+  // Pass 1: the max of each column, ignoring NaN.
+  Vec max_v[kVectors];
+  for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::set1(-std::numeric_limits<Scalar>::infinity());
+  for (size_t k = 0; k < dim_size; ++k) {
+    for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::max(V::load(x + k * inner + j * L), max_v[j]);
+  }
+  // Pass 2: e^(x - max) per column (stored for softmax), summed in float blocks folded into double.
+  typename V::Wide total[kVectors];
+  for (size_t j = 0; j < kVectors; ++j) total[j] = V::wide_zero();
+  for (size_t block = 0; block < dim_size; block += kVectorsPerSumBlock) {
+    const size_t block_end = dim_size - block < kVectorsPerSumBlock ? dim_size : block + kVectorsPerSumBlock;
+    Vec partial[kVectors];
+    for (size_t j = 0; j < kVectors; ++j) partial[j] = V::zero();
+    for (size_t k = block; k < block_end; ++k) {
+        for (size_t j = 0; j < kVectors; ++j) {
+        const Vec e = exp_nonpositive<V>(V::sub(V::load(x + k * inner + j * L), max_v[j]));
+        if (!kLog) V::store(y + k * inner + j * L, e);
+        partial[j] = V::add(partial[j], e);
+      }
+    }
+    for (size_t j = 0; j < kVectors; ++j) total[j] = V::widen_add(total[j], partial[j]);
+  }
+  // Per column: 1 / sum for softmax, log(sum) for log-softmax, computed in double.
+  Vec factor_v[kVectors];
+  for (size_t j = 0; j < kVectors; ++j) {
+    double sums[L];
+    V::wide_store(total[j], sums);
+    Scalar factors[L];
+    for (size_t lane = 0; lane < L; ++lane) {
+      factors[lane] = static_cast<Scalar>(kLog ? std::log(sums[lane]) : 1.0 / sums[lane]);
+    }
+    factor_v[j] = V::load(factors);
+  }
+  // Pass 3: scale the stored exponentials, or write (x - max) - log(sum).
+  for (size_t k = 0; k < dim_size; ++k) {
+    for (size_t j = 0; j < kVectors; ++j) {
+      const size_t at = k * inner + j * L;
+      if (kLog) {
+        V::store(y + at, V::sub(V::sub(V::load(x + at), max_v[j]), factor_v[j]));
+      } else {
+        V::store(y + at, V::mul(V::load(y + at), factor_v[j]));
+      }
+    }
+  }
+}
+
+// The last block of fewer than kLanes columns, through partial loads and stores.
+template <class V, bool kLog>
+void column_tail(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner, size_t count) {
+  using Scalar = typename V::Scalar;
+  using Vec = typename V::Vec;
+  constexpr size_t L = V::kLanes;
   // Pass 1: the max of each column, ignoring NaN.
   Vec max_v = V::set1(-std::numeric_limits<Scalar>::infinity());
-  for (size_t k = 0; k < dim_size; ++k) max_v = V::max(load_at(x, k), max_v);
+  for (size_t k = 0; k < dim_size; ++k) max_v = V::max(V::load_partial(x + k * inner, count, V::zero()), max_v);
   // Pass 2: e^(x - max) per column (stored for softmax), summed in float blocks folded into double.
   typename V::Wide total = V::wide_zero();
   for (size_t block = 0; block < dim_size; block += kVectorsPerSumBlock) {
     const size_t block_end = dim_size - block < kVectorsPerSumBlock ? dim_size : block + kVectorsPerSumBlock;
     Vec partial = V::zero();
     for (size_t k = block; k < block_end; ++k) {
-      const Vec e = exp_nonpositive<V>(V::sub(load_at(x, k), max_v));
-      if (!kLog) store_at(y, k, e);
+      const Vec e = exp_nonpositive<V>(V::sub(V::load_partial(x + k * inner, count, V::zero()), max_v));
+      if (!kLog) V::store_partial(y + k * inner, count, e);
       partial = V::add(partial, e);
     }
     total = V::widen_add(total, partial);
@@ -237,27 +283,33 @@ void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim
   double sums[L];
   V::wide_store(total, sums);
   Scalar factors[L];
-  for (size_t lane = 0; lane < L; ++lane) {
-    factors[lane] = static_cast<Scalar>(kLog ? std::log(sums[lane]) : 1.0 / sums[lane]);
-  }
+  for (size_t lane = 0; lane < L; ++lane) factors[lane] = static_cast<Scalar>(kLog ? std::log(sums[lane]) : 1.0 / sums[lane]);
   const Vec factor_v = V::load(factors);
   // Pass 3: scale the stored exponentials, or write (x - max) - log(sum).
   for (size_t k = 0; k < dim_size; ++k) {
     if (kLog) {
-      store_at(y, k, V::sub(V::sub(load_at(x, k), max_v), factor_v));
+      V::store_partial(y + k * inner, count, V::sub(V::sub(V::load_partial(x + k * inner, count, V::zero()), max_v), factor_v));
     } else {
-      store_at(y, k, V::mul(load_at(y, k), factor_v));
+      V::store_partial(y + k * inner, count, V::mul(V::load_partial(y + k * inner, count, V::zero()), factor_v));
     }
   }
 }
+
+// Blocks of kWideVectors vectors of columns, then single vectors, then the partial tail. Every
+// column is computed the same way in any block, so splitting columns across threads changes no bit.
+// Measured on [4096, 1024] dim 0 (AVX2, 1 thread): 1, 2, 4, 8 vectors gave 1.6, 2.3, 3.3, 5.7 GB/s.
+constexpr size_t kWideVectors = 8;
 
 template <class V, bool kLog>
 void columns_kernel(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
                     size_t inner, size_t columns) {
   constexpr size_t L = V::kLanes;
   size_t c = 0;
-  for (; c + L <= columns; c += L) column_block<V, kLog, true>(input + c, output + c, dim_size, inner, L);
-  if (c < columns) column_block<V, kLog, false>(input + c, output + c, dim_size, inner, columns - c);
+  for (; c + kWideVectors * L <= columns; c += kWideVectors * L) {
+    column_block<V, kLog, kWideVectors>(input + c, output + c, dim_size, inner);
+  }
+  for (; c + L <= columns; c += L) column_block<V, kLog, 1>(input + c, output + c, dim_size, inner);
+  if (c < columns) column_tail<V, kLog>(input + c, output + c, dim_size, inner, columns - c);
 }
 
 template <class V>
