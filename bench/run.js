@@ -84,9 +84,20 @@ function sample(fn, minNs) {
 /** Medians of several variants measured in interleaved rounds, so that drift hits them alike. */
 function measure(variants, rounds, minNs) {
   // Warm-up: long enough for the JIT to optimise the call path and the pool to wake.
-  for (const v of variants) sample(v.fn, Math.max(minNs, 5e7));
+  for (const v of variants) {
+    if (v.threads !== undefined) simd.setNumThreads(v.threads);
+    sample(v.fn, Math.max(minNs, 5e7));
+  }
   const samples = variants.map(() => []);
-  for (let r = 0; r < rounds; r++) variants.forEach((v, i) => samples[i].push(sample(v.fn, v.minNs ?? minNs)));
+  for (let r = 0; r < rounds; r++) {
+    variants.forEach((v, i) => {
+      // Collect the previous variant's garbage first, so that no variant pays for another's GC
+      // (npm run bench passes --expose-gc).
+      if (typeof global.gc === 'function') global.gc();
+      if (v.threads !== undefined) simd.setNumThreads(v.threads);
+      samples[i].push(sample(v.fn, v.minNs ?? minNs));
+    });
+  }
   return samples.map(median);
 }
 
@@ -135,18 +146,19 @@ function main() {
       const [jsNs] = measure([{ fn: () => jsLoop(x, jsOut, outer, dimSize, inner, log), minNs: Math.min(minNs, 5e7) }],
         args.quick ? 1 : 3, minNs);
       const jsError = maxError(jsOut, want, log);
-      for (const threads of threadCounts) {
-        simd.setNumThreads(threads);
-        const out = new Ctor(numel);
-        let allocated;
-        const variants = [
-          { name: 'out', fn: () => simd[op](input, c.dim, { out }) },
-          { name: 'alloc', fn: () => { allocated = simd[op](input, c.dim); } },
-          { name: 'memcpy', fn: () => native.copyForBenchmark(x, copyTarget) },
-        ];
-        const [outNs, allocNs, copyNs] = measure(variants, rounds, minNs);
+      // Every thread count's variants in the same rounds: the ratios between them are side by side.
+      const outs = threadCounts.map(() => new Ctor(numel));
+      const allocated = threadCounts.map(() => undefined);
+      const variants = threadCounts.flatMap((threads, t) => [
+        { threads, fn: () => simd[op](input, c.dim, { out: outs[t] }) },
+        { threads, fn: () => { allocated[t] = simd[op](input, c.dim); } },
+        { threads, fn: () => native.copyForBenchmark(x, copyTarget) },
+      ]);
+      const medians = measure(variants, rounds, minNs);
+      threadCounts.forEach((threads, t) => {
+        const [outNs, allocNs, copyNs] = medians.slice(3 * t, 3 * t + 3);
         // Check what was timed: a kernel that skipped work would fail here, not look fast.
-        const errors = { out: maxError(out, want, log), alloc: maxError(allocated.data, want, log) };
+        const errors = { out: maxError(outs[t], want, log), alloc: maxError(allocated[t].data, want, log) };
         const bound = c.dtype === 'float32' ? 1e-5 : 1e-12;
         for (const [mode, error] of Object.entries(errors)) {
           if (!(error <= bound)) throw new Error(`${c.name} ${op} ${mode} ${threads} threads: max error ${error} exceeds ${bound}`);
@@ -162,7 +174,7 @@ function main() {
             repeats: rounds, minSeconds: minNs / 1e9 });
           process.stderr.write(`  ${c.name} ${op} ${mode} ${threads}t: ${formatTime(ns)}  ${(bytes / ns).toFixed(2)} GB/s\n`);
         }
-      }
+      });
     }
   }
   simd.setNumThreads(initialThreads);

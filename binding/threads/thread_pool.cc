@@ -23,6 +23,15 @@ namespace {
 // and the end of a task then skip it.
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(200);
 
+// The core the calling thread runs on, or -1 where the OS does not say.
+int current_cpu() {
+#if defined(__linux__)
+  return sched_getcpu();
+#else
+  return -1;
+#endif
+}
+
 size_t usable_cores() {
 #if defined(__linux__)
   cpu_set_t set;
@@ -98,20 +107,19 @@ ThreadPool::Task* ThreadPool::find_task_locked() {
   return nullptr;
 }
 
-size_t ThreadPool::work_on(Task& task) {
-  size_t ran = 0;
-  for (;; ++ran) {
+void ThreadPool::work_on(Task& task) {
+  for (;;) {
     const size_t chunk = task.next_chunk.fetch_add(1, std::memory_order_relaxed);
-    if (chunk >= task.chunk_count) return ran;
+    if (chunk >= task.chunk_count) return;
     task.chunk(chunk);
   }
 }
 
 void ThreadPool::worker_loop() {
-  // Spinning keeps hand-offs short, but only while this worker wins chunks. A worker that finds
-  // the work gone was too slow, typically because it shares the caller's core (the scheduler
-  // rarely moves a thread that never sleeps); it sleeps instead, and its next wake-up places it
-  // on an idle core.
+  // Spinning keeps hand-offs short, but a spinning thread that the OS started on its caller's core
+  // is never moved off it (it never sleeps, so it is never placed again), and the two then share
+  // one core. A worker that finds itself on its caller's core sleeps instead; its next wake-up
+  // places it on an idle core.
   bool spin = true;
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
@@ -121,17 +129,10 @@ void ThreadPool::worker_loop() {
         // Poll briefly without the lock for the next task.
         lock.unlock();
         const auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
-        const size_t late_before = late_helper_calls_.load(std::memory_order_relaxed);
-        bool saw_task = false;
-        while (!(saw_task = waiting_helpers_.load(std::memory_order_acquire) != 0) &&
-               late_helper_calls_.load(std::memory_order_relaxed) == late_before &&
-               std::chrono::steady_clock::now() < spin_until) {
+        while (waiting_helpers_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < spin_until) {
           std::this_thread::yield();
         }
         lock.lock();
-        // Too slow: a caller did all its chunks alone, or a task appeared and was gone before we got the lock.
-        if (late_helper_calls_.load(std::memory_order_relaxed) != late_before) spin = false;
-        if (saw_task && find_task_locked() == nullptr) spin = false;
         if (find_task_locked() != nullptr) continue;
       }
       work_available_.wait(lock);
@@ -142,12 +143,12 @@ void ThreadPool::worker_loop() {
     task->helpers_wanted--;
     waiting_helpers_.fetch_sub(1, std::memory_order_relaxed);
     task->helpers_active.fetch_add(1, std::memory_order_relaxed);
+    spin = task->caller_cpu < 0 || task->caller_cpu != current_cpu();
     lock.unlock();
-    const size_t ran = work_on(*task);
+    work_on(*task);
     lock.lock();
     // The last access to the task: afterwards its caller may return and destroy it.
     if (task->helpers_active.fetch_sub(1, std::memory_order_release) == 1) task_finished_.notify_all();
-    spin = ran > 0;
   }
 }
 
@@ -159,6 +160,7 @@ void ThreadPool::run(size_t chunks, ChunkFunction chunk) {
     return;
   }
   Task task(chunk, chunks, helpers);
+  task.caller_cpu = current_cpu();
   // Workers start lazily, on the first call that can use them.
   start_workers();
   {
@@ -168,7 +170,7 @@ void ThreadPool::run(size_t chunks, ChunkFunction chunk) {
   }
   for (size_t i = 0; i < helpers; ++i) work_available_.notify_one();
   // The caller works too, so the task finishes even if every pool thread is busy elsewhere.
-  if (work_on(task) == chunks) late_helper_calls_.fetch_add(1, std::memory_order_relaxed);
+  work_on(task);
   {
     // No more chunks to claim: withdraw the task so that idle workers stop joining it.
     std::lock_guard<std::mutex> lock(mutex_);

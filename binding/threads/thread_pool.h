@@ -52,6 +52,7 @@ class ThreadPool {
     size_t chunk_count;
     std::atomic<size_t> next_chunk{0};
     size_t helpers_wanted;  // pool threads that may still join (guarded by mutex_)
+    int caller_cpu = -1;    // the core the caller runs on, where the OS tells (Linux), else -1
     // Pool threads working on it: changed under mutex_, read without it by the waiting caller.
     std::atomic<size_t> helpers_active{0};
     Task(ChunkFunction f, size_t count, size_t helpers) : chunk(f), chunk_count(count), helpers_wanted(helpers) {}
@@ -61,8 +62,8 @@ class ThreadPool {
   void worker_loop();
   // Starts workers until there are threads() - 1 of them.
   void start_workers();
-  // Claims and runs chunks of task until none are left; returns how many it ran.
-  static size_t work_on(Task& task);
+  // Claims and runs chunks of task until none are left.
+  static void work_on(Task& task);
   Task* find_task_locked();
 
   std::atomic<size_t> threads_;
@@ -71,7 +72,6 @@ class ThreadPool {
   std::condition_variable task_finished_;
   std::deque<Task*> tasks_;                 // guarded by mutex_
   std::atomic<size_t> waiting_helpers_{0};  // sum of helpers_wanted over tasks_, for spinning workers
-  std::atomic<size_t> late_helper_calls_{0};  // calls whose caller ran every chunk: helpers were too slow
   std::vector<std::thread> workers_;        // guarded by start_mutex_; detached, never joined
   std::atomic<size_t> worker_count_{0};
   std::mutex start_mutex_;
