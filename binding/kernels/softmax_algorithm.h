@@ -13,6 +13,9 @@
 //   add, sub, mul; fmadd(a, b, c) = a * b + c (fused where the ISA has FMA);
 //   max(a, b) = a > b ? a : b per lane, so b whenever either is NaN (x86 MAXPS semantics);
 //   pow2_from_biased(v): the bits of v shifted left by kMantissaBits, read as a float;
+//   add_shifted_bits(p, n): the bits of p plus the bits of n shifted left by kMantissaBits
+//     (integer arithmetic: p * 2^k where n holds the integer k in its low bits);
+//   all_at_least(v, bound): whether every lane of v is >= bound (false for NaN lanes);
 //   wide_zero(), widen_add(wide, v), wide_store(wide, double* lanes).
 #ifndef SIMD_SOFTMAX_ISA_NAMESPACE
 #error "define SIMD_SOFTMAX_ISA_NAMESPACE before including softmax_algorithm.h"
@@ -28,14 +31,46 @@
 namespace simd_softmax {
 namespace SIMD_SOFTMAX_ISA_NAMESPACE {
 
+// The exp helpers are small and sit in the innermost loops: a call per vector costs more than the
+// helper itself, and compilers stop inlining them once they have several callers.
+#if defined(__GNUC__) || defined(__clang__)
+#define SIMD_SOFTMAX_ALWAYS_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define SIMD_SOFTMAX_ALWAYS_INLINE __forceinline
+#else
+#define SIMD_SOFTMAX_ALWAYS_INLINE inline
+#endif
+
 // Independent accumulators per loop iteration, to hide the latency of adds and maxes.
 constexpr size_t kUnroll = 4;
 // Float partial sums cover at most this many vectors per lane before they are folded into the
 // double accumulators, so a row of a million elements sums as accurately as a short one.
 constexpr size_t kVectorsPerSumBlock = 32;
 
+// e^x for vectors whose lanes are all >= kFastMin: same reduction and polynomial as below, but 2^n
+// is added to the exponent bits with one integer add instead of two multiplies and a clamp.
 template <class V>
-inline typename V::Vec exp_nonpositive(typename V::Vec x) {
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec exp_normal_range(typename V::Vec x) {
+  using Scalar = typename V::Scalar;
+  using Vec = typename V::Vec;
+  using C = ExpConstants<Scalar>;
+  // biased holds n = round(x * log2(e)) in its low bits.
+  const Vec biased = V::fmadd(x, V::set1(C::kLog2e), V::set1(C::kFastMagic));
+  const Vec n = V::sub(biased, V::set1(C::kFastMagic));
+  // r = x - n * ln2 in two steps (Cody-Waite); |r| <= ln2 / 2 up to rounding.
+  Vec r = V::fmadd(n, V::set1(C::kMinusLn2Hi), x);
+  r = V::fmadd(n, V::set1(C::kMinusLn2Lo), r);
+  // p = e^r by Horner's rule, ending in 1 + r * (...).
+  Vec p = V::set1(C::kPoly[0]);
+  for (size_t k = 1; k < C::kPolyDegree; ++k) p = V::fmadd(p, r, V::set1(C::kPoly[k]));
+  p = V::fmadd(p, r, V::set1(Scalar(1)));
+  // e^x = p * 2^n, exactly, by adding n to p's exponent (the result is a normal number).
+  return V::add_shifted_bits(p, biased);
+}
+
+// e^x for any x <= 0, -inf and NaN, results in the subnormal range included.
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec exp_full_range(typename V::Vec x) {
   using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;
   using C = ExpConstants<Scalar>;
@@ -54,6 +89,25 @@ inline typename V::Vec exp_nonpositive(typename V::Vec x) {
   // e^x = (p * 2^(n + shift)) * 2^-shift: the first product is exact, the second rounds once,
   // into the subnormal range where the result is that small.
   return V::mul(V::mul(p, V::pow2_from_biased(biased)), V::set1(C::kUnshift));
+}
+
+// e^x for any x <= 0, -inf and NaN (see exp_constants.h for the contract).
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec exp_nonpositive(typename V::Vec x) {
+  return V::all_at_least(x, ExpConstants<typename V::Scalar>::kFastMin) ? exp_normal_range<V>(x) : exp_full_range<V>(x);
+}
+
+// e^x for kCount vectors in place, with one choice of path for the whole group: the fast path
+// when every lane of every vector is in the normal range (NaN compares false), else the full one.
+template <class V, size_t kCount>
+SIMD_SOFTMAX_ALWAYS_INLINE void exp_nonpositive_group(typename V::Vec (&x)[kCount]) {
+  bool normal_range = true;
+  for (size_t j = 0; j < kCount; ++j) normal_range &= V::all_at_least(x[j], ExpConstants<typename V::Scalar>::kFastMin);
+  if (normal_range) {
+    for (size_t j = 0; j < kCount; ++j) x[j] = exp_normal_range<V>(x[j]);
+  } else {
+    for (size_t j = 0; j < kCount; ++j) x[j] = exp_full_range<V>(x[j]);
+  }
 }
 
 template <class V>
@@ -110,6 +164,14 @@ double row_sum_exp(const typename V::Scalar* x, typename V::Scalar* y, size_t n,
     if (kStoreExp) V::store(y + i, e);
     return e;
   };
+  // Four vectors at i: e^(x - max) as a group, stored when asked.
+  auto exp_four_at = [&](size_t i, Vec (&e)[kUnroll]) {
+    for (size_t j = 0; j < kUnroll; ++j) e[j] = V::sub(V::load(x + i + j * L), max_v);
+    exp_nonpositive_group<V, kUnroll>(e);
+    if (kStoreExp) {
+      for (size_t j = 0; j < kUnroll; ++j) V::store(y + i + j * L, e[j]);
+    }
+  };
   typename V::Wide total = V::wide_zero();
   for (size_t block = 0; block < n; block += kBlock) {
     const size_t block_end = n - block < kBlock ? n : block + kBlock;
@@ -117,10 +179,12 @@ double row_sum_exp(const typename V::Scalar* x, typename V::Scalar* y, size_t n,
     size_t i = block;
     // Four vectors per step into four float partial sums.
     for (; i + kUnroll * L <= block_end; i += kUnroll * L) {
-      s0 = V::add(s0, exp_at(i));
-      s1 = V::add(s1, exp_at(i + L));
-      s2 = V::add(s2, exp_at(i + 2 * L));
-      s3 = V::add(s3, exp_at(i + 3 * L));
+      Vec e[kUnroll];
+      exp_four_at(i, e);
+      s0 = V::add(s0, e[0]);
+      s1 = V::add(s1, e[1]);
+      s2 = V::add(s2, e[2]);
+      s3 = V::add(s3, e[3]);
     }
     for (; i + L <= block_end; i += L) s0 = V::add(s0, exp_at(i));
     // Tail padded with -inf, whose exp is 0 (or NaN when the row max is -inf: the row is NaN then).

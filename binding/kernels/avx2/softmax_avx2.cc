@@ -43,6 +43,13 @@ struct F32x8 {
   static Vec pow2_from_biased(Vec biased) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(biased), 23));
   }
+  static Vec add_shifted_bits(Vec p, Vec n) {
+    return _mm256_castsi256_ps(
+        _mm256_add_epi32(_mm256_castps_si256(p), _mm256_slli_epi32(_mm256_castps_si256(n), 23)));
+  }
+  static bool all_at_least(Vec v, float bound) {
+    return _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_set1_ps(bound), _CMP_GE_OQ)) == 0xFF;
+  }
   static Wide wide_zero() { return {_mm256_setzero_pd(), _mm256_setzero_pd()}; }
   static Wide widen_add(Wide wide, Vec v) {
     return {_mm256_add_pd(wide.low, _mm256_cvtps_pd(_mm256_castps256_ps128(v))),
@@ -79,6 +86,13 @@ struct F64x4 {
   static Vec max(Vec a, Vec b) { return _mm256_max_pd(a, b); }
   static Vec pow2_from_biased(Vec biased) {
     return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(biased), 52));
+  }
+  static Vec add_shifted_bits(Vec p, Vec n) {
+    return _mm256_castsi256_pd(
+        _mm256_add_epi64(_mm256_castpd_si256(p), _mm256_slli_epi64(_mm256_castpd_si256(n), 52)));
+  }
+  static bool all_at_least(Vec v, double bound) {
+    return _mm256_movemask_pd(_mm256_cmp_pd(v, _mm256_set1_pd(bound), _CMP_GE_OQ)) == 0xF;
   }
   static Wide wide_zero() { return _mm256_setzero_pd(); }
   static Wide widen_add(Wide wide, Vec v) { return _mm256_add_pd(wide, v); }

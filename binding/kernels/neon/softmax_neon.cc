@@ -43,6 +43,10 @@ struct F32x4 {
   static Vec pow2_from_biased(Vec biased) {
     return vreinterpretq_f32_s32(vshlq_n_s32(vreinterpretq_s32_f32(biased), 23));
   }
+  static Vec add_shifted_bits(Vec p, Vec n) {
+    return vreinterpretq_f32_s32(vaddq_s32(vreinterpretq_s32_f32(p), vshlq_n_s32(vreinterpretq_s32_f32(n), 23)));
+  }
+  static bool all_at_least(Vec v, float bound) { return vminvq_u32(vcgeq_f32(v, vdupq_n_f32(bound))) != 0; }
   static Wide wide_zero() { return {vdupq_n_f64(0.0), vdupq_n_f64(0.0)}; }
   static Wide widen_add(Wide wide, Vec v) {
     return {vaddq_f64(wide.low, vcvt_f64_f32(vget_low_f32(v))), vaddq_f64(wide.high, vcvt_high_f64_f32(v))};
@@ -81,6 +85,13 @@ struct F64x2 {
   static Vec max(Vec a, Vec b) { return vbslq_f64(vcgtq_f64(a, b), a, b); }
   static Vec pow2_from_biased(Vec biased) {
     return vreinterpretq_f64_s64(vshlq_n_s64(vreinterpretq_s64_f64(biased), 52));
+  }
+  static Vec add_shifted_bits(Vec p, Vec n) {
+    return vreinterpretq_f64_s64(vaddq_s64(vreinterpretq_s64_f64(p), vshlq_n_s64(vreinterpretq_s64_f64(n), 52)));
+  }
+  static bool all_at_least(Vec v, double bound) {
+    const uint64x2_t ge = vcgeq_f64(v, vdupq_n_f64(bound));
+    return (vgetq_lane_u64(ge, 0) & vgetq_lane_u64(ge, 1)) != 0;
   }
   static Wide wide_zero() { return vdupq_n_f64(0.0); }
   static Wide widen_add(Wide wide, Vec v) { return vaddq_f64(wide, v); }

@@ -41,6 +41,16 @@ struct OneLane {
     std::memcpy(&result, &bits, sizeof result);
     return result;
   }
+  static Vec add_shifted_bits(Vec p, Vec n) {
+    Bits p_bits, n_bits;
+    std::memcpy(&p_bits, &p, sizeof p_bits);
+    std::memcpy(&n_bits, &n, sizeof n_bits);
+    p_bits += n_bits << ExpConstants<ScalarT>::kMantissaBits;
+    Vec result;
+    std::memcpy(&result, &p_bits, sizeof result);
+    return result;
+  }
+  static bool all_at_least(Vec v, Scalar bound) { return v >= bound; }
   static Wide wide_zero() { return 0.0; }
   static Wide widen_add(Wide wide, Vec v) { return wide + static_cast<double>(v); }
   static void wide_store(Wide wide, double* lanes) { lanes[0] = wide; }
