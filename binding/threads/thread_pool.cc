@@ -92,12 +92,11 @@ void ThreadPool::start_workers() {
   if (worker_count_.load(std::memory_order_acquire) >= wanted) return;
   std::lock_guard<std::mutex> lock(start_mutex_);
   pin_library_in_memory();
-  while (workers_.size() < wanted) {
-    workers_.emplace_back(&ThreadPool::worker_loop, this);
+  for (size_t count = worker_count_.load(std::memory_order_relaxed); count < wanted; ++count) {
     // The pool lives until the process exits; its workers are never joined.
-    workers_.back().detach();
+    std::thread(&ThreadPool::worker_loop, this).detach();
+    worker_count_.store(count + 1, std::memory_order_release);
   }
-  worker_count_.store(workers_.size(), std::memory_order_release);
 }
 
 ThreadPool::Task* ThreadPool::find_task_locked() {

@@ -9,7 +9,6 @@
 #include <mutex>
 #include <thread>
 #include <type_traits>
-#include <vector>
 
 namespace simd_softmax {
 
@@ -72,8 +71,7 @@ class ThreadPool {
   std::condition_variable task_finished_;
   std::deque<Task*> tasks_;                 // guarded by mutex_
   std::atomic<size_t> waiting_helpers_{0};  // sum of helpers_wanted over tasks_, for spinning workers
-  std::vector<std::thread> workers_;        // guarded by start_mutex_; detached, never joined
-  std::atomic<size_t> worker_count_{0};
+  std::atomic<size_t> worker_count_{0};  // workers started (detached, never joined); grows under start_mutex_
   std::mutex start_mutex_;
 };
 
