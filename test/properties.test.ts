@@ -1,7 +1,9 @@
 // Property tests against a float64 reference, with the accuracy bounds of the issue: float32 no
 // worse than torch 1.13 on the same kind of inputs (max relative error 5.3e-6 for softmax,
 // 3.5e-6 of max(1, |ref|) for log-softmax), |row sum - 1| <= 1e-6, float64 within 1e-13.
-import { logSoftmax, softmax } from '../lib/index.js';
+import { getNumThreads, logSoftmax, setNumThreads, softmax } from '../lib/index.js';
+
+const initialThreads = getNumThreads();
 import { compare, normal, referenceSoftmax, sameBits, seededRandom } from './helpers.js';
 
 const BOUNDS = {
@@ -117,5 +119,30 @@ describe.each(['float32', 'float64'] as const)('%s', (dtype) => {
         }
       }
     }
+  });
+});
+
+describe('outputs too large for the caches (streamed to memory)', () => {
+  // Outputs of 16 MiB or more are written with streaming stores; each half below is computed the
+  // ordinary way. Odd row lengths put the rows at every alignment.
+  test.each([
+    ['float32', 1030, 4099],
+    ['float64', 520, 4099],
+  ] as const)('%s [%i, %i]: the same bits as the cached path, on 1 and 2 threads', (dtype, rows, length) => {
+    const random = seededRandom(7);
+    const data = randomData(random, rows * length, dtype, 4);
+    const half = (rows / 2) * length;
+    const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+    for (const op of [softmax, logSoftmax]) {
+      const parts = new Ctor(rows * length);
+      op({ data: data.subarray(0, half), shape: [rows / 2, length] }, 1, { out: parts.subarray(0, half) });
+      op({ data: data.subarray(half), shape: [rows / 2, length] }, 1, { out: parts.subarray(half) });
+      for (const threads of [1, 2]) {
+        setNumThreads(threads);
+        const whole = op({ data, shape: [rows, length] }, 1, { out: new Ctor(rows * length) });
+        expect(sameBits(whole.data, parts)).toBe(true);
+      }
+    }
+    setNumThreads(initialThreads);
   });
 });

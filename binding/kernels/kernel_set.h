@@ -17,6 +17,10 @@ template <class Scalar>
 struct TypedKernels {
   // `rows` contiguous rows of `row_length` elements: row r is input[r * row_length ...].
   using RowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length);
+  // The same, writing the output once with stores that bypass the caches (for results too large to
+  // stay cached); scratch holds row_length elements. Bitwise the same results as RowsKernel.
+  using StreamingRowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length,
+                                       Scalar* scratch);
   // Columns [0, columns) of one {dim_size, inner} slice: element (k, c) is input[k * inner + c].
   using ColumnsKernel = void (*)(const Scalar* input, Scalar* output, size_t dim_size, size_t inner,
                                  size_t columns);
@@ -31,6 +35,8 @@ struct TypedKernels {
 
   RowsKernel softmax_rows;
   RowsKernel log_softmax_rows;
+  StreamingRowsKernel softmax_rows_streaming;
+  StreamingRowsKernel log_softmax_rows_streaming;
   ColumnsKernel softmax_columns;
   ColumnsKernel log_softmax_columns;
   SegmentStatsKernel segment_stats;

@@ -16,13 +16,16 @@
 //   add_shifted_bits(p, n): the bits of p plus the bits of n shifted left by kMantissaBits
 //     (integer arithmetic: p * 2^k where n holds the integer k in its low bits);
 //   all_at_least(v, bound): whether every lane of v is >= bound (false for NaN lanes);
-//   wide_zero(), widen_add(wide, v), wide_store(wide, double* lanes).
+//   wide_zero(), widen_add(wide, v), wide_store(wide, double* lanes);
+//   kStreamAlignment, stream(p, v) (a store that bypasses the caches, to a p aligned to
+//     kStreamAlignment bytes; a plain store where the ISA has nothing better), stream_fence().
 #ifndef SIMD_SOFTMAX_ISA_NAMESPACE
 #error "define SIMD_SOFTMAX_ISA_NAMESPACE before including softmax_algorithm.h"
 #endif
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 
 #include "exp_constants.h"
@@ -226,6 +229,66 @@ void row_log_normalize(const typename V::Scalar* x, typename V::Scalar* y, size_
   }
 }
 
+// Writes y[i] = f(i) for i in [0, n) with stores that bypass the caches: plain stores until y + i is
+// aligned, aligned streaming stores, then plain stores for the tail. vector_at(i) and scalar_at(i)
+// compute the same values (same operations), so the output does not depend on the alignment.
+template <class V, class VectorAt, class ScalarAt>
+SIMD_SOFTMAX_ALWAYS_INLINE void stream_row(typename V::Scalar* y, size_t n, VectorAt vector_at, ScalarAt scalar_at) {
+  constexpr size_t L = V::kLanes;
+  size_t i = 0;
+  while (i < n && reinterpret_cast<uintptr_t>(y + i) % V::kStreamAlignment != 0) {
+    y[i] = scalar_at(i);
+    ++i;
+  }
+  for (; i + L <= n; i += L) V::stream(y + i, vector_at(i));
+  for (; i < n; ++i) y[i] = scalar_at(i);
+}
+
+// Rows whose output goes straight to memory (a result too large to stay in cache): softmax keeps
+// its exponentials in `scratch` (row_length elements) instead of the output, so that no output
+// line is ever read, and writes the output once, with streaming stores. Bitwise the same results
+// as rows_kernel.
+template <class V, bool kLog>
+void rows_kernel_streaming(const typename V::Scalar* input, typename V::Scalar* output, size_t rows,
+                           size_t row_length, typename V::Scalar* scratch) {
+  using Scalar = typename V::Scalar;
+  using Vec = typename V::Vec;
+  for (size_t r = 0; r < rows; ++r) {
+    const Scalar* x = input + r * row_length;
+    Scalar* y = output + r * row_length;
+    // Pass 1: the row max.
+    const Scalar max = row_max<V>(x, row_length);
+    // Pass 2: the sum of e^(x - max), softmax keeping each e^(x - max) in scratch.
+    const double sum = row_sum_exp<V, !kLog>(x, scratch, row_length, max);
+    // Pass 3, streamed: softmax scratch * (1 / sum); log-softmax (x - max) - log(sum).
+    if (kLog) {
+      const Scalar log_sum = static_cast<Scalar>(std::log(sum));
+      const Vec max_v = V::set1(max), log_sum_v = V::set1(log_sum);
+      stream_row<V>(y, row_length, [&](size_t i) { return V::sub(V::sub(V::load(x + i), max_v), log_sum_v); },
+                    [&](size_t i) { return (x[i] - max) - log_sum; });
+    } else {
+      const Scalar scale = static_cast<Scalar>(1.0 / sum);
+      const Vec scale_v = V::set1(scale);
+      stream_row<V>(y, row_length, [&](size_t i) { return V::mul(V::load(scratch + i), scale_v); },
+                    [&](size_t i) { return scratch[i] * scale; });
+    }
+  }
+  // Streaming stores are weakly ordered: make them visible before the caller reads the output.
+  V::stream_fence();
+}
+
+template <class V>
+void softmax_rows_streaming(const typename V::Scalar* input, typename V::Scalar* output, size_t rows,
+                            size_t row_length, typename V::Scalar* scratch) {
+  rows_kernel_streaming<V, false>(input, output, rows, row_length, scratch);
+}
+
+template <class V>
+void log_softmax_rows_streaming(const typename V::Scalar* input, typename V::Scalar* output, size_t rows,
+                                size_t row_length, typename V::Scalar* scratch) {
+  rows_kernel_streaming<V, true>(input, output, rows, row_length, scratch);
+}
+
 template <class V, bool kLog>
 void rows_kernel(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t row_length) {
   using Scalar = typename V::Scalar;
@@ -392,9 +455,11 @@ void log_softmax_columns(const typename V::Scalar* input, typename V::Scalar* ou
 template <class F32, class F64>
 constexpr KernelSet make_kernel_set(const char* isa) {
   return KernelSet{isa,
-                   {&softmax_rows<F32>, &log_softmax_rows<F32>, &softmax_columns<F32>, &log_softmax_columns<F32>,
+                   {&softmax_rows<F32>, &log_softmax_rows<F32>, &softmax_rows_streaming<F32>,
+                    &log_softmax_rows_streaming<F32>, &softmax_columns<F32>, &log_softmax_columns<F32>,
                     &segment_stats<F32>, &row_scale<F32>, &row_log_normalize<F32>},
-                   {&softmax_rows<F64>, &log_softmax_rows<F64>, &softmax_columns<F64>, &log_softmax_columns<F64>,
+                   {&softmax_rows<F64>, &log_softmax_rows<F64>, &softmax_rows_streaming<F64>,
+                    &log_softmax_rows_streaming<F64>, &softmax_columns<F64>, &log_softmax_columns<F64>,
                     &segment_stats<F64>, &row_scale<F64>, &row_log_normalize<F64>}};
 }
 

@@ -35,6 +35,10 @@ struct F32x8 {
     return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, mask), _mm256_castsi256_ps(mask));
   }
   static void store_partial(float* p, size_t count, Vec v) { _mm256_maskstore_ps(p, tail_mask(count), v); }
+  // A non-temporal store (past the caches) to a 32-byte aligned address.
+  static constexpr size_t kStreamAlignment = 32;
+  static void stream(float* p, Vec v) { _mm256_stream_ps(p, v); }
+  static void stream_fence() { _mm_sfence(); }
   static Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
   static Vec sub(Vec a, Vec b) { return _mm256_sub_ps(a, b); }
   static Vec mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
@@ -79,6 +83,9 @@ struct F64x4 {
     return _mm256_blendv_pd(fill, _mm256_maskload_pd(p, mask), _mm256_castsi256_pd(mask));
   }
   static void store_partial(double* p, size_t count, Vec v) { _mm256_maskstore_pd(p, tail_mask(count), v); }
+  static constexpr size_t kStreamAlignment = 32;
+  static void stream(double* p, Vec v) { _mm256_stream_pd(p, v); }
+  static void stream_fence() { _mm_sfence(); }
   static Vec add(Vec a, Vec b) { return _mm256_add_pd(a, b); }
   static Vec sub(Vec a, Vec b) { return _mm256_sub_pd(a, b); }
   static Vec mul(Vec a, Vec b) { return _mm256_mul_pd(a, b); }

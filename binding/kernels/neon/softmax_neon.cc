@@ -34,6 +34,10 @@ struct F32x4 {
     vst1q_f32(lanes, v);
     std::memcpy(p, lanes, count * sizeof(float));
   }
+  // No non-temporal vector store is worth it here: streaming is a plain store.
+  static constexpr size_t kStreamAlignment = 1;
+  static void stream(float* p, Vec v) { vst1q_f32(p, v); }
+  static void stream_fence() {}
   static Vec add(Vec a, Vec b) { return vaddq_f32(a, b); }
   static Vec sub(Vec a, Vec b) { return vsubq_f32(a, b); }
   static Vec mul(Vec a, Vec b) { return vmulq_f32(a, b); }
@@ -78,6 +82,9 @@ struct F64x2 {
     vst1q_f64(lanes, v);
     std::memcpy(p, lanes, count * sizeof(double));
   }
+  static constexpr size_t kStreamAlignment = 1;
+  static void stream(double* p, Vec v) { vst1q_f64(p, v); }
+  static void stream_fence() {}
   static Vec add(Vec a, Vec b) { return vaddq_f64(a, b); }
   static Vec sub(Vec a, Vec b) { return vsubq_f64(a, b); }
   static Vec mul(Vec a, Vec b) { return vmulq_f64(a, b); }

@@ -27,6 +27,9 @@ struct OneLane {
   static void store_partial(Scalar* p, size_t count, Vec v) {
     if (count) *p = v;
   }
+  static constexpr size_t kStreamAlignment = 1;
+  static void stream(Scalar* p, Vec v) { *p = v; }
+  static void stream_fence() {}
   static Vec add(Vec a, Vec b) { return a + b; }
   static Vec sub(Vec a, Vec b) { return a - b; }
   static Vec mul(Vec a, Vec b) { return a * b; }
