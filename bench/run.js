@@ -101,6 +101,24 @@ function measure(variants, rounds, minNs) {
   return samples.map(median);
 }
 
+/**
+ * The speedup a pure compute loop (no memory traffic) gets from `threads` threads on this machine
+ * now: the ceiling for compute-bound cases. Both sides run the same total work, interleaved.
+ */
+function threadScalingCeiling(threads, rounds) {
+  const iterations = 2e6;
+  const times = { 1: [], [threads]: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const t of [1, threads]) {
+      simd.setNumThreads(t);
+      const start = process.hrtime.bigint();
+      native.computeLoopForBenchmark(threads, iterations);
+      times[t].push(Number(process.hrtime.bigint() - start));
+    }
+  }
+  return median(times[1]) / median(times[threads]);
+}
+
 function header(threadCounts) {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const info = simd.backend();
@@ -127,6 +145,8 @@ function main() {
   const minNs = args.quick ? 4e6 : 2e7;
   const initialThreads = simd.getNumThreads();
   console.log(header(threadCounts));
+  const maxThreads = Math.max(...threadCounts);
+  const ceilingBefore = maxThreads > 1 ? threadScalingCeiling(maxThreads, args.quick ? 5 : 11) : undefined;
 
   const records = [];
   const torchJobs = [];
@@ -177,7 +197,9 @@ function main() {
       });
     }
   }
+  const ceilingAfter = maxThreads > 1 ? threadScalingCeiling(maxThreads, args.quick ? 5 : 11) : undefined;
   simd.setNumThreads(initialThreads);
+  const ceiling = ceilingBefore === undefined ? undefined : { before: ceilingBefore, after: ceilingAfter };
 
   let torchVersion;
   if (args.torch) {
@@ -210,9 +232,14 @@ function main() {
   for (const row of rows.slice(1)) console.log(line(row));
   console.log('\nGB/s = (input + output bytes) / median time per call; x JS loop and x torch = their time / ours; ' +
     '% memcpy = a native memcpy of the same bytes, on the same threads, as a share of our time.');
+  if (ceiling) {
+    console.log(`Thread-scaling ceiling of this machine during the run (a pure compute loop on ${maxThreads} threads vs 1): ` +
+      `${ceiling.before.toFixed(2)}x before, ${ceiling.after.toFixed(2)}x after.`);
+  }
 
   if (args.json) {
-    fs.writeFileSync(args.json, `${JSON.stringify({ machine: header(threadCounts), torch: torchVersion ?? null, records }, null, 1)}\n`);
+    fs.writeFileSync(args.json,
+      `${JSON.stringify({ machine: header(threadCounts), torch: torchVersion ?? null, threadScalingCeiling: ceiling ?? null, records }, null, 1)}\n`);
     console.log(`wrote ${args.json}`);
   }
   if (args.svg) {

@@ -23,6 +23,8 @@ export interface NativeBinding {
   setThreads(threads: number): void;
   /** memcpy of source into destination (same byte length) on the pool's threads: the benchmark's floor. */
   copyForBenchmark(source: ArrayBufferView, destination: ArrayBufferView): void;
+  /** Runs `chunks` copies of a pure compute loop on the pool: the benchmark's thread-scaling ceiling. */
+  computeLoopForBenchmark(chunks: number, iterations: number): number;
   /** The active kernel set: 'avx2', 'neon' or 'scalar'. */
   isa(): string;
   /** The kernel sets this build has and this CPU runs, best first. */

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -187,6 +188,27 @@ Napi::Value CopyForBenchmark(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// computeLoopForBenchmark(chunks, iterations): runs `chunks` copies of a pure compute loop (eight
+// independent chains of multiply-adds, no memory traffic) on the pool. The benchmark times it on
+// one and on all threads: the speedup any compute-bound kernel can get on this machine right now.
+Napi::Value ComputeLoopForBenchmark(const Napi::CallbackInfo& info) {
+  const size_t chunks = read_count(info.Env(), info[0], "chunks");
+  const size_t iterations = read_count(info.Env(), info[1], "iterations");
+  std::atomic<uint64_t> sink{0};
+  auto loop = [&](size_t chunk) {
+    double chains[8];
+    for (size_t i = 0; i < 8; ++i) chains[i] = 1.0 + 1e-3 * static_cast<double>(i + chunk);
+    for (size_t k = 0; k < iterations; ++k) {
+      for (size_t i = 0; i < 8; ++i) chains[i] = chains[i] * 0.999999 + 1e-7;
+    }
+    double total = 0;
+    for (double chain : chains) total += chain;
+    sink.fetch_add(static_cast<uint64_t>(total), std::memory_order_relaxed);  // keeps the loop alive
+  };
+  ThreadPool::shared().run(chunks, ThreadPool::ChunkFunction(loop));
+  return Napi::Number::New(info.Env(), static_cast<double>(sink.load()));
+}
+
 // threads() / setThreads(n): the size of the process-wide pool, the calling thread included.
 Napi::Value Threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ThreadPool::shared().threads()));
@@ -225,6 +247,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("copyForBenchmark", Napi::Function::New(env, CopyForBenchmark, "copyForBenchmark"));
+  exports.Set("computeLoopForBenchmark", Napi::Function::New(env, ComputeLoopForBenchmark, "computeLoopForBenchmark"));
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
   exports.Set("runnableIsas", Napi::Function::New(env, RunnableIsas, "runnableIsas"));
   return exports;
