@@ -15,6 +15,10 @@ namespace {
 constexpr size_t kColumnAlignment = 64;
 // Segment boundaries of a split row are multiples of this many elements (whole cache lines).
 constexpr size_t kSegmentAlignment = 64;
+// Chunks per thread: threads claim chunks as they go, so a thread slowed down by whatever else runs
+// on its core (V8's garbage collector, another process) takes fewer, instead of the whole call
+// waiting for it. Each chunk still holds at least kMinElementsPerThread / kChunksPerThread elements.
+constexpr size_t kChunksPerThread = 4;
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
@@ -37,7 +41,7 @@ void run_split_rows(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, 
   const bool log = job.op == Op::kLogSoftmax;
   const size_t rows = job.outer;
   const size_t length = job.dim_size;
-  const size_t segments = std::min(ceil_div(threads, rows), ceil_div(length, kSegmentAlignment));
+  const size_t segments = std::min(ceil_div(threads * kChunksPerThread, rows), ceil_div(length, kSegmentAlignment));
   std::vector<SegmentStats> stats(rows * segments);
   auto bounds = [&](size_t chunk, size_t* begin, size_t* end) {
     part_bounds(length, segments, chunk % segments, kSegmentAlignment, begin, end);
@@ -110,9 +114,9 @@ void run_parallel_typed(const SoftmaxJob& job, const KernelSet& kernel_set, cons
     run_split_rows(job, kernels, pool, threads);
     return;
   }
-  // Rows (or columns) in near-equal contiguous blocks, one per thread.
+  // Rows (or columns) in near-equal contiguous blocks, kChunksPerThread per thread.
   const size_t align = job.inner == 1 ? 1 : kColumnAlignment;
-  const size_t chunks = std::min(threads, ceil_div(units, align));
+  const size_t chunks = std::min(threads * kChunksPerThread, ceil_div(units, align));
   auto block = [&](size_t chunk) {
     size_t begin, end;
     part_bounds(units, chunks, chunk, align, &begin, &end);

@@ -12,7 +12,8 @@ namespace simd_softmax {
 // issue for the measurement behind it.
 constexpr size_t kMinElementsPerThread = 16384;
 
-// Splits the job over up to pool.threads() threads, the caller included:
+// Splits the job over up to pool.threads() threads, the caller included, in several chunks per
+// thread that threads claim as they go:
 // - last dim with at least as many rows as threads: balanced contiguous blocks of rows;
 // - last dim with fewer rows than threads: every row split into segments whose (max, sum of exp)
 //   are merged, then a second parallel pass that rescales or normalises (the online-softmax merge);
