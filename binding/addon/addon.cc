@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <utility>
 
@@ -118,6 +119,9 @@ napi_value Run(napi_env env, napi_callback_info info) {
   } catch (const Napi::Error& error) {
     // As node-addon-api's own wrappers do: the C++ error becomes the pending JS exception.
     error.ThrowAsJavaScriptException();
+  } catch (const std::exception& error) {
+    // Allocation failure on the calling thread (the split-row statistics).
+    napi_throw_range_error(env, nullptr, (std::string("simd-softmax: ") + error.what()).c_str());
   }
   return nullptr;
 }
@@ -160,6 +164,9 @@ napi_value RunAsync(napi_env env, napi_callback_info info) {
     return promise;
   } catch (const Napi::Error& error) {
     error.ThrowAsJavaScriptException();
+    return nullptr;
+  } catch (const std::exception& error) {
+    napi_throw_range_error(env, nullptr, (std::string("simd-softmax: ") + error.what()).c_str());
     return nullptr;
   }
 }
