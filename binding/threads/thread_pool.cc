@@ -106,11 +106,23 @@ ThreadPool::Task* ThreadPool::find_task_locked() {
   return nullptr;
 }
 
-void ThreadPool::work_on(Task& task) {
-  for (;;) {
-    const size_t chunk = task.next_chunk.fetch_add(1, std::memory_order_relaxed);
-    if (chunk >= task.chunk_count) return;
-    task.chunk(chunk);
+ThreadPool::Task::Task(ChunkFunction f, size_t count, size_t helpers)
+    : chunk(f), chunk_count(count), participants(helpers + 1), helpers_wanted(helpers) {
+  // Near-equal contiguous home ranges, one per participant.
+  for (size_t p = 0; p < participants; ++p) {
+    ranges[p].next.store(count * p / participants, std::memory_order_relaxed);
+    ranges[p].end = count * (p + 1) / participants;
+  }
+}
+
+void ThreadPool::work_on(Task& task, size_t participant) {
+  for (size_t offset = 0; offset < task.participants; ++offset) {
+    ChunkRange& range = task.ranges[(participant + offset) % task.participants];
+    for (;;) {
+      const size_t chunk = range.next.fetch_add(1, std::memory_order_relaxed);
+      if (chunk >= range.end) break;
+      task.chunk(chunk);
+    }
   }
 }
 
@@ -140,11 +152,12 @@ void ThreadPool::worker_loop() {
     }
     // Join the task; the caller keeps it alive until helpers_active is back to zero.
     task->helpers_wanted--;
+    const size_t participant = ++task->helpers_joined;
     waiting_helpers_.fetch_sub(1, std::memory_order_relaxed);
     task->helpers_active.fetch_add(1, std::memory_order_relaxed);
     spin = task->caller_cpu < 0 || task->caller_cpu != current_cpu();
     lock.unlock();
-    work_on(*task);
+    work_on(*task, participant);
     lock.lock();
     // The last access to the task: afterwards its caller may return and destroy it.
     if (task->helpers_active.fetch_sub(1, std::memory_order_release) == 1) task_finished_.notify_all();
@@ -153,7 +166,7 @@ void ThreadPool::worker_loop() {
 
 void ThreadPool::run(size_t chunks, ChunkFunction chunk) {
   if (chunks == 0) return;
-  const size_t helpers = std::min(chunks, threads()) - 1;
+  const size_t helpers = std::min({chunks, threads(), kMaxParticipants}) - 1;
   if (helpers == 0) {
     for (size_t i = 0; i < chunks; ++i) chunk(i);
     return;
@@ -169,7 +182,7 @@ void ThreadPool::run(size_t chunks, ChunkFunction chunk) {
   }
   for (size_t i = 0; i < helpers; ++i) work_available_.notify_one();
   // The caller works too, so the task finishes even if every pool thread is busy elsewhere.
-  work_on(task);
+  work_on(task, 0);
   {
     // No more chunks to claim: withdraw the task so that idle workers stop joining it.
     std::lock_guard<std::mutex> lock(mutex_);

@@ -46,23 +46,35 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
  private:
+  // Participants (the caller is 0, helpers are numbered as they join) each own a contiguous home
+  // range of chunks and work through it first, then take what is left in the others' ranges. In
+  // steady state every thread touches the same part of the data on every call (its cache stays
+  // warm), and a slowed thread still leaves its unclaimed chunks to the others.
+  struct alignas(64) ChunkRange {
+    std::atomic<size_t> next{0};
+    size_t end = 0;
+  };
+  static constexpr size_t kMaxParticipants = 64;
+
   struct Task {
     ChunkFunction chunk;
     size_t chunk_count;
-    std::atomic<size_t> next_chunk{0};
+    size_t participants;    // the caller and at most participants - 1 helpers
+    ChunkRange ranges[kMaxParticipants];
     size_t helpers_wanted;  // pool threads that may still join (guarded by mutex_)
+    size_t helpers_joined = 0;  // guarded by mutex_; a joining helper's participant index - 1
     int caller_cpu = -1;    // the core the caller runs on, where the OS tells (Linux), else -1
     // Pool threads working on it: changed under mutex_, read without it by the waiting caller.
     std::atomic<size_t> helpers_active{0};
-    Task(ChunkFunction f, size_t count, size_t helpers) : chunk(f), chunk_count(count), helpers_wanted(helpers) {}
+    Task(ChunkFunction f, size_t count, size_t helpers);
   };
 
   explicit ThreadPool(size_t threads);
   void worker_loop();
   // Starts workers until there are threads() - 1 of them.
   void start_workers();
-  // Claims and runs chunks of task until none are left.
-  static void work_on(Task& task);
+  // Runs the chunks of participant's home range, then any left in the other ranges.
+  static void work_on(Task& task, size_t participant);
   Task* find_task_locked();
 
   std::atomic<size_t> threads_;
