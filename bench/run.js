@@ -14,6 +14,7 @@ const simd = require('..');
 const { native } = require('../dist/native.js');
 const { CASES, QUICK_CASES } = require('./cases.js');
 const { jsLoop, maxError, reference, torchTimes } = require('./peers.js');
+const { gaussianArray } = require('./random.js');
 const { barChart } = require('./svg.js');
 
 function parseArgs(argv) {
@@ -43,19 +44,6 @@ const median = (values) => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
-
-function gaussianArray(Ctor, length, seed) {
-  const out = new Ctor(length);
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  for (let i = 0; i < length; i++) out[i] = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()) * 3;
-  return out;
-}
 
 function splitAroundDim(shape, dim) {
   const d = (dim + shape.length) % shape.length;
@@ -154,7 +142,7 @@ function main() {
     const Ctor = c.dtype === 'float32' ? Float32Array : Float64Array;
     const numel = c.shape.reduce((a, b) => a * b, 1);
     const bytes = 2 * numel * Ctor.BYTES_PER_ELEMENT;
-    const x = gaussianArray(Ctor, numel, 42);
+    const x = gaussianArray(Ctor, numel, 42, 3);
     const input = { data: x, shape: c.shape };
     const [outer, dimSize, inner] = splitAroundDim(c.shape, c.dim);
     const copyTarget = new Ctor(numel);

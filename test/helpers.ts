@@ -60,7 +60,19 @@ export function normal(random: () => number): number {
   return sqrt(-2 * ln(u)) * cos(2 * PI * random());
 }
 
-/** softmax or log-softmax over `dim` of a row-major tensor, computed in float64. */
+/** x - max as an unevaluated sum d + error, exactly (TwoSum): the reference must not round it. */
+function exactDifference(x: number, max: number): [number, number] {
+  const d = x - max;
+  const maxPart = d - x;
+  return [d, (x - (d - maxPart)) + (-max - maxPart)];
+}
+
+/**
+ * softmax or log-softmax over `dim` of a row-major tensor, computed in float64 with x - max taken
+ * exactly: any implementation rounds x - max (up to half an ulp, 5.7e-14 relative for differences
+ * in [512, 1024)), and a reference that rounded it the same way would hide that error, or double it
+ * for an implementation that rounds another, equally valid difference (a row split into segments).
+ */
 export function referenceSoftmax(data: ArrayLike<number>, shape: readonly number[], dim: number, log: boolean): Float64Array {
   const rank = shape.length;
   const d = rank === 0 ? 0 : (dim + rank) % rank;
@@ -80,19 +92,28 @@ export function referenceSoftmax(data: ArrayLike<number>, shape: readonly number
         if (isNaN(v)) sawNaN = true;
         else if (v > max) max = v;
       }
-      // Neumaier's compensated sum, so that long rows do not drop their small terms.
+      // e^(x - max) = e^d * (1 + error); summed with Neumaier's compensation.
+      const term = (k: number) => {
+        const [difference, error] = exactDifference(data[at(k)], max);
+        return exp(difference) * (1 + (isFinite(error) ? error : 0));
+      };
       let sum = 0;
       let compensation = 0;
       for (let k = 0; k < dimSize; k++) {
-        const term = exp(data[at(k)] - max);
-        const t = sum + term;
-        compensation += abs(sum) >= abs(term) ? sum - t + term : term - t + sum;
-        sum = t;
+        const t = term(k);
+        const total = sum + t;
+        compensation += abs(sum) >= abs(t) ? sum - total + t : t - total + sum;
+        sum = total;
       }
       sum = sawNaN ? NaN : sum + compensation;
+      const logSum = ln(sum);
       for (let k = 0; k < dimSize; k++) {
-        const shifted = data[at(k)] - max;
-        out[at(k)] = log ? shifted - ln(sum) : exp(shifted) / sum;
+        if (log) {
+          const [difference, error] = exactDifference(data[at(k)], max);
+          out[at(k)] = (difference - logSum) + (isFinite(error) ? error : 0);
+        } else {
+          out[at(k)] = term(k) / sum;
+        }
       }
     }
   }

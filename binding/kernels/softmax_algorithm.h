@@ -50,23 +50,34 @@ constexpr size_t kUnroll = 4;
 // double accumulators, so a row of a million elements sums as accurately as a short one.
 constexpr size_t kVectorsPerSumBlock = 32;
 
-// e^x for vectors whose lanes are all >= kFastMin: same reduction and polynomial as below, but 2^n
-// is added to the exponent bits with one integer add instead of two multiplies and a clamp.
+// The part of e^x both paths share: with biased = x * log2(e) + magic, rounded so that
+// n = round(x * log2(e)) sits in biased's low bits (plus whatever offset magic carries), returns
+// p = e^r for r = x - n * ln2, and biased for the scaling by 2^n.
 template <class V>
-SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec exp_normal_range(typename V::Vec x) {
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec exp_reduced(typename V::Vec x, typename V::Scalar magic,
+                                                       typename V::Vec* biased_out) {
   using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;
   using C = ExpConstants<Scalar>;
-  // biased holds n = round(x * log2(e)) in its low bits.
-  const Vec biased = V::fmadd(x, V::set1(C::kLog2e), V::set1(C::kFastMagic));
-  const Vec n = V::sub(biased, V::set1(C::kFastMagic));
+  // biased holds n in its low bits; n itself comes back by subtracting magic exactly.
+  const Vec biased = V::fmadd(x, V::set1(C::kLog2e), V::set1(magic));
+  const Vec n = V::sub(biased, V::set1(magic));
   // r = x - n * ln2 in two steps (Cody-Waite); |r| <= ln2 / 2 up to rounding.
   Vec r = V::fmadd(n, V::set1(C::kMinusLn2Hi), x);
   r = V::fmadd(n, V::set1(C::kMinusLn2Lo), r);
-  // p = e^r by Horner's rule, ending in 1 + r * (...).
+  // p = e^r by Horner's rule, ending in 1 + r * (...) so that e^0 is exactly 1.
   Vec p = V::set1(C::kPoly[0]);
   for (size_t k = 1; k < C::kPolyDegree; ++k) p = V::fmadd(p, r, V::set1(C::kPoly[k]));
-  p = V::fmadd(p, r, V::set1(Scalar(1)));
+  *biased_out = biased;
+  return V::fmadd(p, r, V::set1(Scalar(1)));
+}
+
+// e^x for vectors whose lanes are all >= kFastMin: 2^n is added to the exponent bits with one
+// integer add instead of two multiplies and a clamp.
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec exp_normal_range(typename V::Vec x) {
+  typename V::Vec biased;
+  const typename V::Vec p = exp_reduced<V>(x, ExpConstants<typename V::Scalar>::kFastMagic, &biased);
   // e^x = p * 2^n, exactly, by adding n to p's exponent (the result is a normal number).
   return V::add_shifted_bits(p, biased);
 }
@@ -74,21 +85,12 @@ SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec exp_normal_range(typename V::Vec x) {
 // e^x for any x <= 0, -inf and NaN, results in the subnormal range included.
 template <class V>
 SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec exp_full_range(typename V::Vec x) {
-  using Scalar = typename V::Scalar;
-  using Vec = typename V::Vec;
-  using C = ExpConstants<Scalar>;
+  using C = ExpConstants<typename V::Scalar>;
   // Clamp where e^x rounds to +0 anyway (maps -inf to +0); NaN is the second operand, so it stays.
   x = V::max(V::set1(C::kMinInput), x);
-  // biased holds n = round(x * log2(e)) plus the exponent bias and kScaleShift in its low bits.
-  const Vec biased = V::fmadd(x, V::set1(C::kLog2e), V::set1(C::kMagic));
-  const Vec n = V::sub(biased, V::set1(C::kMagic));
-  // r = x - n * ln2 in two steps (Cody-Waite); |r| <= ln2 / 2 up to rounding.
-  Vec r = V::fmadd(n, V::set1(C::kMinusLn2Hi), x);
-  r = V::fmadd(n, V::set1(C::kMinusLn2Lo), r);
-  // p = e^r by Horner's rule, ending in 1 + r * (...) so that e^0 is exactly 1.
-  Vec p = V::set1(C::kPoly[0]);
-  for (size_t k = 1; k < C::kPolyDegree; ++k) p = V::fmadd(p, r, V::set1(C::kPoly[k]));
-  p = V::fmadd(p, r, V::set1(Scalar(1)));
+  // kMagic also carries the exponent bias and kScaleShift, so biased's bits make 2^(n + shift).
+  typename V::Vec biased;
+  const typename V::Vec p = exp_reduced<V>(x, C::kMagic, &biased);
   // e^x = (p * 2^(n + shift)) * 2^-shift: the first product is exact, the second rounds once,
   // into the subnormal range where the result is that small.
   return V::mul(V::mul(p, V::pow2_from_biased(biased)), V::set1(C::kUnshift));
