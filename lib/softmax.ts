@@ -1,7 +1,7 @@
 // softmax and logSoftmax: every argument is checked here; the addon receives a plain job.
 import { describe, rangeError, typeError } from './errors.js';
 import { native, NativeDtype, NativeOp } from './native.js';
-import { checkShape, formatShape, normalizeDim, numelOf } from './shape.js';
+import { checkShape, formatShape, normalizeDim, numelOf, splitAroundDim } from './shape.js';
 import { checkDtype, type NestedArray, Tensor, tensor, TRUSTED } from './tensor.js';
 import {
   allocateUninitialized, bufferOf, byteOffsetOf, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
@@ -27,15 +27,11 @@ export interface SoftmaxOptions {
 }
 
 export function softmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
-  const job = prepare('softmax', NativeOp.softmax, input, dim, options);
-  if (job.length > 0) native.run(job.kind, job.computeFrom, job.output, job.outer, job.dimSize, job.inner);
-  return new Tensor(job.output, job.shape, TRUSTED);
+  return runSync(prepare('softmax', NativeOp.softmax, input, dim, options));
 }
 
 export function logSoftmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
-  const job = prepare('logSoftmax', NativeOp.logSoftmax, input, dim, options);
-  if (job.length > 0) native.run(job.kind, job.computeFrom, job.output, job.outer, job.dimSize, job.inner);
-  return new Tensor(job.output, job.shape, TRUSTED);
+  return runSync(prepare('logSoftmax', NativeOp.logSoftmax, input, dim, options));
 }
 
 /**
@@ -50,6 +46,11 @@ export async function softmaxAsync(input: TensorLike, dim: number, options?: Sof
 /** logSoftmax off the JS thread, as softmaxAsync. */
 export async function logSoftmaxAsync(input: TensorLike, dim: number, options?: SoftmaxOptions): Promise<Tensor> {
   return runAsync(prepare('logSoftmaxAsync', NativeOp.logSoftmax, input, dim, options));
+}
+
+function runSync(job: PreparedJob): Tensor {
+  if (job.length > 0) native.run(job.kind, job.computeFrom, job.output, job.outer, job.dimSize, job.inner);
+  return new Tensor(job.output, job.shape, TRUSTED);
 }
 
 async function runAsync(job: PreparedJob): Promise<Tensor> {
@@ -101,12 +102,7 @@ function prepare(fn: string, op: NativeOp, input: TensorLike, dim: number, optio
     output.set(source.data);
     computeFrom = output;
   }
-  // The {outer, dimSize, inner} view around dim (a 0-d tensor is one element).
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < d; i++) outer *= shape[i];
-  for (let i = d + 1; i < rank; i++) inner *= shape[i];
-  const dimSize = rank === 0 ? 1 : shape[d];
+  const [outer, dimSize, inner] = splitAroundDim(shape, d);
   const kind = op + 2 * (dtype === 'float32' ? NativeDtype.float32 : NativeDtype.float64);
   return { kind, computeFrom, output, length, outer, dimSize, inner, shape };
 }

@@ -2,9 +2,9 @@
 // worse than torch 1.13 on the same kind of inputs (max relative error 5.3e-6 for softmax,
 // 3.5e-6 of max(1, |ref|) for log-softmax), |row sum - 1| <= 1e-6, float64 within 1e-13.
 import { getNumThreads, logSoftmax, setNumThreads, softmax } from '../lib/index.js';
+import { compare, normal, referenceSoftmax, sameBits, seededRandom } from './helpers.js';
 
 const initialThreads = getNumThreads();
-import { compare, normal, referenceSoftmax, sameBits, seededRandom } from './helpers.js';
 
 const BOUNDS = {
   float32: { softmax: 5.3e-6, logSoftmax: 3.5e-6, rowSum: 1e-6 },

@@ -23,8 +23,9 @@ constexpr size_t kChunksPerThread = 4;
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
 // e^(a - b), with a - b taken exactly: TwoSum gives the rounded difference d and its rounding error,
-// and e^(a - b) = e^d * e^error = e^d * (1 + error). Rounding a - b alone (up to half an ulp of a
-// difference of several hundred) would add 1e-13 relative error to float64 results of split rows.
+// and e^(a - b) = e^d * e^error = e^d * (1 + error). Segment maxima within a factor of two of each
+// other subtract exactly anyway; further apart, rounding the difference would add a second rounding
+// (up to half an ulp of the difference) to every element of the segment.
 double exp_of_difference(double a, double b) {
   const double d = a - b;
   const double b_part = d - a;

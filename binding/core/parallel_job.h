@@ -8,8 +8,8 @@
 namespace simd_softmax {
 
 // Below this many elements per thread, waking another thread costs more than it saves; a job
-// smaller than twice this runs on the calling thread alone. See the closing note of the threads
-// issue for the measurement behind it.
+// smaller than twice this runs on the calling thread alone. Measured on the 2-vCPU VM, float32
+// softmax, 2 threads against 1: [16, 1024] gained nothing (11.5 vs 11.5 us), [32, 1024] 1.9x.
 constexpr size_t kMinElementsPerThread = 16384;
 
 // Splits the job over up to pool.threads() threads, the caller included, in several chunks per

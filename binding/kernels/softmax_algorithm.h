@@ -334,18 +334,26 @@ SegmentStats segment_stats(const typename V::Scalar* input, typename V::Scalar* 
 
 // ---- Any other dim: columns of a {dim_size, inner} slice, one vector of columns at a time ----
 
-// kVectors whole vectors of adjacent columns per row: with 8 AVX2 vectors, four whole cache lines of
-// float32 columns, so every line fetched is used, and eight independent chains per step.
-template <class V, bool kLog, size_t kVectors>
-void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner) {
+// kVectors vectors of adjacent columns per row: with 8 AVX2 vectors, four whole cache lines of
+// float32 columns, so every line fetched is used, and eight independent chains per step. With
+// kPartial, one vector of which only `count` lanes are columns (the tail), through partial loads
+// and stores; whole vectors compile to plain loads and stores.
+template <class V, bool kLog, size_t kVectors, bool kPartial>
+void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner,
+                  size_t count) {
   using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;
   constexpr size_t L = V::kLanes;
+  static_assert(!kPartial || kVectors == 1, "a partial block is one vector");
+  auto load_at = [&](const Scalar* p) { return kPartial ? V::load_partial(p, count, V::zero()) : V::load(p); };
+  auto store_at = [&](Scalar* p, Vec v) {
+    if (kPartial) V::store_partial(p, count, v); else V::store(p, v);
+  };
   // Pass 1: the max of each column, ignoring NaN.
   Vec max_v[kVectors];
   for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::set1(-std::numeric_limits<Scalar>::infinity());
   for (size_t k = 0; k < dim_size; ++k) {
-    for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::max(V::load(x + k * inner + j * L), max_v[j]);
+    for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::max(load_at(x + k * inner + j * L), max_v[j]);
   }
   // Pass 2: e^(x - max) per column (stored for softmax), summed in float blocks folded into double.
   typename V::Wide total[kVectors];
@@ -355,9 +363,9 @@ void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim
     Vec partial[kVectors];
     for (size_t j = 0; j < kVectors; ++j) partial[j] = V::zero();
     for (size_t k = block; k < block_end; ++k) {
-        for (size_t j = 0; j < kVectors; ++j) {
-        const Vec e = exp_nonpositive<V>(V::sub(V::load(x + k * inner + j * L), max_v[j]));
-        if (!kLog) V::store(y + k * inner + j * L, e);
+      for (size_t j = 0; j < kVectors; ++j) {
+        const Vec e = exp_nonpositive<V>(V::sub(load_at(x + k * inner + j * L), max_v[j]));
+        if (!kLog) store_at(y + k * inner + j * L, e);
         partial[j] = V::add(partial[j], e);
       }
     }
@@ -379,47 +387,10 @@ void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim
     for (size_t j = 0; j < kVectors; ++j) {
       const size_t at = k * inner + j * L;
       if (kLog) {
-        V::store(y + at, V::sub(V::sub(V::load(x + at), max_v[j]), factor_v[j]));
+        store_at(y + at, V::sub(V::sub(load_at(x + at), max_v[j]), factor_v[j]));
       } else {
-        V::store(y + at, V::mul(V::load(y + at), factor_v[j]));
+        store_at(y + at, V::mul(load_at(y + at), factor_v[j]));
       }
-    }
-  }
-}
-
-// The last block of fewer than kLanes columns, through partial loads and stores.
-template <class V, bool kLog>
-void column_tail(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner, size_t count) {
-  using Scalar = typename V::Scalar;
-  using Vec = typename V::Vec;
-  constexpr size_t L = V::kLanes;
-  // Pass 1: the max of each column, ignoring NaN.
-  Vec max_v = V::set1(-std::numeric_limits<Scalar>::infinity());
-  for (size_t k = 0; k < dim_size; ++k) max_v = V::max(V::load_partial(x + k * inner, count, V::zero()), max_v);
-  // Pass 2: e^(x - max) per column (stored for softmax), summed in float blocks folded into double.
-  typename V::Wide total = V::wide_zero();
-  for (size_t block = 0; block < dim_size; block += kVectorsPerSumBlock) {
-    const size_t block_end = dim_size - block < kVectorsPerSumBlock ? dim_size : block + kVectorsPerSumBlock;
-    Vec partial = V::zero();
-    for (size_t k = block; k < block_end; ++k) {
-      const Vec e = exp_nonpositive<V>(V::sub(V::load_partial(x + k * inner, count, V::zero()), max_v));
-      if (!kLog) V::store_partial(y + k * inner, count, e);
-      partial = V::add(partial, e);
-    }
-    total = V::widen_add(total, partial);
-  }
-  // Per column: 1 / sum for softmax, log(sum) for log-softmax, computed in double.
-  double sums[L];
-  V::wide_store(total, sums);
-  Scalar factors[L];
-  for (size_t lane = 0; lane < L; ++lane) factors[lane] = static_cast<Scalar>(kLog ? std::log(sums[lane]) : 1.0 / sums[lane]);
-  const Vec factor_v = V::load(factors);
-  // Pass 3: scale the stored exponentials, or write (x - max) - log(sum).
-  for (size_t k = 0; k < dim_size; ++k) {
-    if (kLog) {
-      V::store_partial(y + k * inner, count, V::sub(V::sub(V::load_partial(x + k * inner, count, V::zero()), max_v), factor_v));
-    } else {
-      V::store_partial(y + k * inner, count, V::mul(V::load_partial(y + k * inner, count, V::zero()), factor_v));
     }
   }
 }
@@ -435,10 +406,10 @@ void columns_kernel(const typename V::Scalar* input, typename V::Scalar* output,
   constexpr size_t L = V::kLanes;
   size_t c = 0;
   for (; c + kWideVectors * L <= columns; c += kWideVectors * L) {
-    column_block<V, kLog, kWideVectors>(input + c, output + c, dim_size, inner);
+    column_block<V, kLog, kWideVectors, false>(input + c, output + c, dim_size, inner, L);
   }
-  for (; c + L <= columns; c += L) column_block<V, kLog, 1>(input + c, output + c, dim_size, inner);
-  if (c < columns) column_tail<V, kLog>(input + c, output + c, dim_size, inner, columns - c);
+  for (; c + L <= columns; c += L) column_block<V, kLog, 1, false>(input + c, output + c, dim_size, inner, L);
+  if (c < columns) column_block<V, kLog, 1, true>(input + c, output + c, dim_size, inner, columns - c);
 }
 
 template <class V>

@@ -14,6 +14,9 @@ namespace simd_softmax {
 
 class ThreadPool {
  public:
+  // Threads one call can use at most, the caller included.
+  static constexpr size_t kMaxParticipants = 64;
+
   // A non-owning reference to a callable taking the chunk index; no allocation per call.
   class ChunkFunction {
    public:
@@ -38,8 +41,9 @@ class ThreadPool {
   size_t threads() const { return threads_.load(std::memory_order_relaxed); }
   void set_threads(size_t threads) { threads_.store(threads < 1 ? 1 : threads, std::memory_order_relaxed); }
 
-  // Runs chunk(i) for every i in [0, chunks) on the caller and up to threads() - 1 pool threads;
-  // returns when all have finished. Safe to call from any number of threads at once.
+  // Runs chunk(i) for every i in [0, chunks) on the caller and up to threads() - 1 pool threads
+  // (at most kMaxParticipants - 1); returns when all have finished. Safe to call from any number of
+  // threads at once.
   void run(size_t chunks, ChunkFunction chunk);
 
   ThreadPool(const ThreadPool&) = delete;
@@ -54,7 +58,6 @@ class ThreadPool {
     std::atomic<size_t> next{0};
     size_t end = 0;
   };
-  static constexpr size_t kMaxParticipants = 64;
 
   struct Task {
     ChunkFunction chunk;
@@ -62,7 +65,7 @@ class ThreadPool {
     size_t participants;    // the caller and at most participants - 1 helpers
     ChunkRange ranges[kMaxParticipants];
     size_t helpers_wanted;  // pool threads that may still join (guarded by mutex_)
-    size_t helpers_joined = 0;  // guarded by mutex_; a joining helper's participant index - 1
+    size_t helpers_joined = 0;  // guarded by mutex_; the n-th helper to join is participant n
     int caller_cpu = -1;    // the core the caller runs on, where the OS tells (Linux), else -1
     // Pool threads working on it: changed under mutex_, read without it by the waiting caller.
     std::atomic<size_t> helpers_active{0};
