@@ -1,5 +1,5 @@
-// Loads the compiled addon (a local build, else the prebuild for this platform) through
-// node-gyp-build, and describes what it exports.
+// Loads the compiled addon (the file SIMD_SOFTMAX_ADDON names, else a local build, else the prebuild
+// for this platform, through node-gyp-build), and describes what it exports.
 import * as path from 'node:path';
 
 import type { FloatArray } from './typed-arrays.js';
@@ -33,6 +33,16 @@ export interface NativeBinding {
 
 function load(): NativeBinding {
   const packageRoot = path.join(__dirname, '..');
+  // An explicit binary, e.g. the sanitizer build that `npm run test:asan` tests.
+  const explicitPath = process.env.SIMD_SOFTMAX_ADDON;
+  if (explicitPath !== undefined && explicitPath !== '') {
+    try {
+      return require(path.resolve(explicitPath)) as NativeBinding;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`simd-softmax: could not load the addon that SIMD_SOFTMAX_ADDON names (${explicitPath}): ${reason}`);
+    }
+  }
   try {
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
     return nodeGypBuild(packageRoot) as NativeBinding;

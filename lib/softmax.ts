@@ -3,8 +3,9 @@ import { describe, rangeError, typeError } from './errors.js';
 import { native, NativeDtype, NativeOp } from './native.js';
 import { checkShape, formatShape, normalizeDim, numelOf, splitAroundDim } from './shape.js';
 import { checkDtype, type NestedArray, Tensor, tensor, TRUSTED } from './tensor.js';
+import { holdForAsync } from './async-buffers.js';
 import {
-  allocateUninitialized, bufferOf, byteOffsetOf, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
+  allocateUninitialized, bufferOf, byteOffsetOf, copyElements, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
   maxElements, type SourceArray, type SourceDtype, sourceDtypeOf, typedArrayName,
 } from './typed-arrays.js';
 
@@ -36,8 +37,9 @@ export function logSoftmax(input: TensorLike, dim: number, options?: SoftmaxOpti
 
 /**
  * softmax off the JS thread: the event loop stays free while it computes. Argument errors reject
- * the promise. The input and out arrays are held until it settles; the result is undefined if the
- * caller writes to them meanwhile.
+ * the promise. The input and out arrays are held until it settles, and their ArrayBuffers are
+ * marked untransferable (postMessage and structuredClone copy them from then on); the result is
+ * unspecified if the caller writes to them meanwhile.
  */
 export async function softmaxAsync(input: TensorLike, dim: number, options?: SoftmaxOptions): Promise<Tensor> {
   return runAsync(prepare('softmaxAsync', NativeOp.softmax, input, dim, options));
@@ -54,15 +56,24 @@ function runSync(job: PreparedJob): Tensor {
 }
 
 async function runAsync(job: PreparedJob): Promise<Tensor> {
-  if (job.length > 0) await native.runAsync(job.kind, job.computeFrom, job.output, job.outer, job.dimSize, job.inner);
+  if (job.length > 0) {
+    // The caller's arrays are pinned or copied first, so that no thread touches memory freed meanwhile.
+    const held = holdForAsync(job.fn, job.computeFrom, job.computeFrom === job.output && !job.outIsCallers,
+      job.output, !job.outIsCallers, job.dtype);
+    await native.runAsync(job.kind, held.computeFrom, held.computeInto, job.outer, job.dimSize, job.inner);
+    held.finish();
+  }
   return new Tensor(job.output, job.shape, TRUSTED);
 }
 
 /** A validated call: what the addon computes, and the shape of the tensor it returns. */
 interface PreparedJob {
+  fn: string; // the public function's name, for errors
   kind: number; // op + 2 * dtype, as the addon takes it
   computeFrom: FloatArray;
   output: FloatArray;
+  outIsCallers: boolean; // output is the caller's options.out (else this library allocated it)
+  dtype: Dtype;
   length: number;
   outer: number;
   dimSize: number;
@@ -79,36 +90,39 @@ interface ResolvedInput {
 }
 
 function prepare(fn: string, op: NativeOp, input: TensorLike, dim: number, options: SoftmaxOptions | undefined): PreparedJob {
+  // Every value the caller controls is read first (getters and proxies run here), and only then are
+  // the buffers checked, so that no caller code can detach or swap a buffer after its check.
+  const { requestedDtype, out } = readOptions(fn, options);
   const source = resolveInput(fn, input);
   const shape = source.shape;
-  const rank = shape.length;
-  const d = normalizeDim(fn, dim, rank);
-  let requestedDtype: Dtype | undefined;
-  let out: unknown;
-  if (options !== undefined && options !== null) {
-    if (typeof options !== 'object') throw typeError(fn, `expected options to be an object, but got ${describe(options)}`);
-    for (const key in options) {
-      if (key !== 'dtype' && key !== 'out') throw typeError(fn, `unknown option '${key}' (known options: dtype, out)`);
-    }
-    if (options.dtype !== undefined) requestedDtype = checkDtype(fn, 'options.dtype', options.dtype);
-    out = options.out;
-  }
+  const d = normalizeDim(fn, dim, shape.length);
   const dtype = resultDtype(fn, source.dtype, requestedDtype);
   const length = source.length;
-  const output = out === undefined ? allocateUninitialized(dtype, length) : checkOut(fn, out, dtype, source);
+  const output = out === undefined ? allocateUninitialized(fn, dtype, length) : checkOut(fn, out, dtype, source);
   // With a dtype that differs from the input's, cast into the output and compute there in place.
   let computeFrom = source.data as FloatArray;
   if (source.dtype !== dtype) {
-    output.set(source.data);
+    copyElements(output, source.data);
     computeFrom = output;
   }
   const [outer, dimSize, inner] = splitAroundDim(shape, d);
   const kind = op + 2 * (dtype === 'float32' ? NativeDtype.float32 : NativeDtype.float64);
-  return { kind, computeFrom, output, length, outer, dimSize, inner, shape };
+  return { fn, kind, computeFrom, output, outIsCallers: out !== undefined, dtype, length, outer, dimSize, inner, shape };
+}
+
+/** options.dtype (checked) and options.out (not yet checked), each read once. */
+function readOptions(fn: string, options: SoftmaxOptions | undefined): { requestedDtype?: Dtype; out?: unknown } {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw typeError(fn, `expected options to be an object, but got ${describe(options)}`);
+  for (const key in options) {
+    if (key !== 'dtype' && key !== 'out') throw typeError(fn, `unknown option '${key}' (known options: dtype, out)`);
+  }
+  const dtype: unknown = options.dtype;
+  const out: unknown = options.out;
+  return { requestedDtype: dtype === undefined ? undefined : checkDtype(fn, 'options.dtype', dtype), out };
 }
 
 function resolveInput(fn: string, input: TensorLike): ResolvedInput {
-  if (input instanceof Tensor) return { data: input.data, dtype: input.dtype, shape: input.shape, length: input.data.length };
   if (Array.isArray(input) || typeof input === 'number') {
     // Nested numbers become a float32 tensor first, as torch.tensor of Python floats does.
     const t = tensor(input);
@@ -118,13 +132,15 @@ function resolveInput(fn: string, input: TensorLike): ResolvedInput {
     const { data, dtype, length } = checkData(fn, 'input', input);
     return { data, dtype, shape: Object.freeze([length]), length };
   }
+  // A Tensor is checked like any {data, shape}: its properties can be reassigned.
   if (typeof input === 'object' && input !== null && 'data' in input) {
     const hasShape = 'shape' in input && input.shape !== undefined;
     const shapeName = hasShape ? 'input.shape' : 'input.dims';
     const rawShape: unknown = hasShape ? input.shape : (input as { dims?: unknown }).dims;
+    const rawData: unknown = input.data;
     if (rawShape === undefined) throw typeError(fn, 'expected input to have a shape (or dims) array next to its data');
-    const { data, dtype, length } = checkData(fn, 'input.data', input.data);
     const shape = checkShape(fn, shapeName, rawShape);
+    const { data, dtype, length } = checkData(fn, 'input.data', rawData);
     const numel = numelOf(shape);
     if (numel !== length) {
       const limit = maxElements(isFloatDtype(dtype) ? dtype : 'float32');

@@ -2,6 +2,8 @@
 // overridden properties and arrays from other realms are seen as what they really are.
 import { constants as bufferConstants } from 'node:buffer';
 
+import { rangeError } from './errors.js';
+
 export type Dtype = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
 
@@ -63,6 +65,13 @@ export function byteOffsetOf(array: ArrayBufferView): number {
   return byteOffsetGetter.call(array);
 }
 
+const intrinsicSet = (typedArrayPrototype as { set: (this: ArrayBufferView, source: ArrayLike<number>) => void }).set;
+
+/** target.set(source) by the engine's own method, whatever a subclass of target overrides. */
+export function copyElements(target: ArrayBufferView, source: ArrayBufferView): void {
+  intrinsicSet.call(target, source as unknown as ArrayLike<number>);
+}
+
 /** True when the array's ArrayBuffer was transferred or detached (Node 20 has no ArrayBuffer#detached). */
 export function isDetached(array: ArrayBufferView): boolean {
   if (lengthGetter.call(array) !== 0) return false;
@@ -94,12 +103,19 @@ const UNINITIALIZED_ALLOCATION_BYTES = 4096;
 
 /**
  * A new array of `length` elements whose contents are unspecified: large results skip the
- * zero-filling pass, since the kernel overwrites every element.
+ * zero-filling pass, since the kernel overwrites every element. When the memory cannot be had, a
+ * RangeError from `fn` says how much was asked for.
  */
-export function allocateUninitialized(dtype: Dtype, length: number): FloatArray {
+export function allocateUninitialized(fn: string, dtype: Dtype, length: number): FloatArray {
   const Ctor = arrayConstructor(dtype);
   const bytes = length * Ctor.BYTES_PER_ELEMENT;
-  if (bytes < UNINITIALIZED_ALLOCATION_BYTES) return new Ctor(length);
-  const memory = Buffer.allocUnsafeSlow(bytes);
-  return new Ctor(memory.buffer, memory.byteOffset, length);
+  try {
+    if (bytes < UNINITIALIZED_ALLOCATION_BYTES) return new Ctor(length);
+    const memory = Buffer.allocUnsafeSlow(bytes);
+    return new Ctor(memory.buffer, memory.byteOffset, length);
+  } catch (error) {
+    const limit = bytes > bufferConstants.MAX_LENGTH ? `, more than the ${bufferConstants.MAX_LENGTH} bytes an ArrayBuffer can hold` : '';
+    const reason = error instanceof Error ? error.message : String(error);
+    throw rangeError(fn, `cannot allocate the result: ${length} ${dtype} elements (${bytes} bytes)${limit}: ${reason}`);
+  }
 }

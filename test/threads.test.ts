@@ -220,8 +220,10 @@ describe('worker_threads', () => {
       (async () => {
         for (let round = 0; round < 8; round++) {
           const workers = [0, 1, 2].map((id) => new Worker(${JSON.stringify(path.join(__dirname, 'workers', 'compute-worker.js'))},
-            { workerData: { packagePath: ${JSON.stringify(PACKAGE)}, id, rounds: 1000 } }));
-          await new Promise((resolve) => setTimeout(resolve, 30 + round * 15));
+            { workerData: { packagePath: ${JSON.stringify(PACKAGE)}, id, rounds: 1000, announce: true } }));
+          // Each worker has run a job on the pool's threads before it is terminated.
+          await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
+          await new Promise((resolve) => setTimeout(resolve, round * 15));
           await Promise.all(workers.map((w) => w.terminate()));
         }
         await new Promise((resolve) => setTimeout(resolve, 100));

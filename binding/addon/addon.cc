@@ -120,7 +120,7 @@ napi_value Run(napi_env env, napi_callback_info info) {
     // As node-addon-api's own wrappers do: the C++ error becomes the pending JS exception.
     error.ThrowAsJavaScriptException();
   } catch (const std::exception& error) {
-    // Allocation failure on the calling thread (the split-row statistics).
+    // Allocation failure, on the calling thread or a pool thread (the pool rethrows it here).
     napi_throw_range_error(env, nullptr, (std::string("simd-softmax: ") + error.what()).c_str());
   }
   return nullptr;
@@ -141,10 +141,17 @@ class SoftmaxWorker : public Napi::AsyncWorker {
 
  protected:
   void Execute() override {
-    if (has_work(job_)) run_job_parallel(job_, active_kernel_set(), ThreadPool::shared());
+    try {
+      if (has_work(job_)) run_job_parallel(job_, active_kernel_set(), ThreadPool::shared());
+    } catch (const std::exception& error) {
+      // Allocation failure on this or a pool thread: rejected as a RangeError, as run() throws one.
+      SetError(std::string("simd-softmax: ") + error.what());
+    }
   }
   void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+  void OnError(const Napi::Error& error) override {
+    deferred_.Reject(Napi::RangeError::New(Env(), error.Message()).Value());
+  }
 
  private:
   SoftmaxJob job_;

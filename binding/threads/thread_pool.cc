@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <dlfcn.h>
 #endif
 #if defined(__linux__)
+#include <link.h>
 #include <sched.h>
 #endif
 
@@ -44,6 +46,30 @@ size_t usable_cores() {
   return count > 0 ? count : 1;
 }
 
+#if defined(__linux__)
+// True when `address` lies in a loaded segment of the executable (the first object the loader lists).
+bool in_main_program(const void* address) {
+  struct Search {
+    uintptr_t address;
+    bool found;
+  } search{reinterpret_cast<uintptr_t>(address), false};
+  dl_iterate_phdr(
+      [](dl_phdr_info* object, size_t, void* data) {
+        auto* s = static_cast<Search*>(data);
+        for (int i = 0; i < object->dlpi_phnum; ++i) {
+          const ElfW(Phdr)& segment = object->dlpi_phdr[i];
+          const uintptr_t start = object->dlpi_addr + segment.p_vaddr;
+          if (segment.p_type == PT_LOAD && s->address >= start && s->address < start + segment.p_memsz) s->found = true;
+        }
+        return 1;  // only the first object: the executable
+      },
+      &search);
+  return search.found;
+}
+#else
+bool in_main_program(const void*) { return false; }
+#endif
+
 // Keeps this library mapped until the process exits. Node unloads an addon when the last
 // environment using it (say, the last worker_thread) goes away, but the pool's threads live on in
 // its code.
@@ -57,7 +83,9 @@ void pin_library_in_memory() {
     Dl_info info;
     if (dladdr(reinterpret_cast<void*>(&pin_library_in_memory), &info) == 0 || info.dli_fname == nullptr) return false;
     // A second reference that dlclose never drops (RTLD_NODELETE), taken without loading anything new.
-    return dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) != nullptr;
+    if (dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) != nullptr) return true;
+    // Linked into the executable itself (the native tests and the fuzzer): never unloaded.
+    return in_main_program(reinterpret_cast<const void*>(&pin_library_in_memory));
 #endif
   }();
   if (!pinned) std::fprintf(stderr, "simd-softmax: could not pin the addon in memory; unloading it while threads run may crash\n");
@@ -87,14 +115,25 @@ ThreadPool& ThreadPool::shared() {
 
 ThreadPool::ThreadPool(size_t threads) : threads_(threads < 1 ? 1 : threads) {}
 
-void ThreadPool::start_workers() {
+void ThreadPool::start_workers() noexcept {
   const size_t wanted = threads() - 1;
-  if (worker_count_.load(std::memory_order_acquire) >= wanted) return;
+  if (worker_count_.load(std::memory_order_acquire) >= wanted || thread_start_failed_.load(std::memory_order_relaxed)) {
+    return;
+  }
   std::lock_guard<std::mutex> lock(start_mutex_);
   pin_library_in_memory();
   for (size_t count = worker_count_.load(std::memory_order_relaxed); count < wanted; ++count) {
-    // The pool lives until the process exits; its workers are never joined.
-    std::thread(&ThreadPool::worker_loop, this).detach();
+    try {
+      // The pool lives until the process exits; its workers are never joined.
+      std::thread(&ThreadPool::worker_loop, this).detach();
+    } catch (const std::exception& error) {
+      // Out of threads (a container's limit, say): run with the workers there are. The caller
+      // works on every task, so a task still finishes without helpers.
+      thread_start_failed_.store(true, std::memory_order_relaxed);
+      std::fprintf(stderr, "simd-softmax: could not start a worker thread (%s); running with %zu\n", error.what(),
+                   count + 1);
+      return;
+    }
     worker_count_.store(count + 1, std::memory_order_release);
   }
 }
@@ -115,13 +154,20 @@ ThreadPool::Task::Task(ChunkFunction f, size_t count, size_t helpers)
   }
 }
 
-void ThreadPool::work_on(Task& task, size_t participant) {
+void ThreadPool::work_on(Task& task, size_t participant) noexcept {
   for (size_t offset = 0; offset < task.participants; ++offset) {
     ChunkRange& range = task.ranges[(participant + offset) % task.participants];
     for (;;) {
       const size_t chunk = range.next.fetch_add(1, std::memory_order_relaxed);
       if (chunk >= range.end) break;
-      task.chunk(chunk);
+      // After a failure the remaining chunks are claimed but not run: the call has failed anyway.
+      if (task.failed.load(std::memory_order_relaxed)) continue;
+      try {
+        task.chunk(chunk);
+      } catch (...) {
+        // The first failure is kept; its release pairs with the caller's acquire of helpers_active.
+        if (!task.failed.exchange(true, std::memory_order_acq_rel)) task.failure = std::current_exception();
+      }
     }
   }
 }
@@ -168,6 +214,7 @@ void ThreadPool::run(size_t chunks, ChunkFunction chunk) {
   if (chunks == 0) return;
   const size_t helpers = std::min({chunks, threads(), kMaxParticipants}) - 1;
   if (helpers == 0) {
+    // Inline: an exception reaches the caller directly.
     for (size_t i = 0; i < chunks; ++i) chunk(i);
     return;
   }
@@ -200,6 +247,7 @@ void ThreadPool::run(size_t chunks, ChunkFunction chunk) {
     std::unique_lock<std::mutex> lock(mutex_);
     task_finished_.wait(lock, [&] { return task.helpers_active.load(std::memory_order_acquire) == 0; });
   }
+  if (task.failed.load(std::memory_order_acquire)) std::rethrow_exception(task.failure);
 }
 
 }  // namespace simd_softmax

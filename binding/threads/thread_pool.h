@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -43,7 +44,9 @@ class ThreadPool {
 
   // Runs chunk(i) for every i in [0, chunks) on the caller and up to threads() - 1 pool threads
   // (at most kMaxParticipants - 1); returns when all have finished. Safe to call from any number of
-  // threads at once.
+  // threads at once. If a chunk throws, the chunks not yet started are skipped and the first
+  // exception is rethrown here, on the caller, once no thread touches the task any more: a
+  // std::bad_alloc on a pool thread becomes the caller's error, never std::terminate.
   void run(size_t chunks, ChunkFunction chunk);
 
   ThreadPool(const ThreadPool&) = delete;
@@ -67,6 +70,9 @@ class ThreadPool {
     size_t helpers_wanted;  // pool threads that may still join (guarded by mutex_)
     size_t helpers_joined = 0;  // guarded by mutex_; the n-th helper to join is participant n
     int caller_cpu = -1;    // the core the caller runs on, where the OS tells (Linux), else -1
+    // Set by the first chunk that throws; later chunks are then skipped.
+    std::atomic<bool> failed{false};
+    std::exception_ptr failure;  // written once, by the thread that set `failed`
     // Pool threads working on it: changed under mutex_, read without it by the waiting caller.
     std::atomic<size_t> helpers_active{0};
     Task(ChunkFunction f, size_t count, size_t helpers);
@@ -74,10 +80,11 @@ class ThreadPool {
 
   explicit ThreadPool(size_t threads);
   void worker_loop();
-  // Starts workers until there are threads() - 1 of them.
-  void start_workers();
-  // Runs the chunks of participant's home range, then any left in the other ranges.
-  static void work_on(Task& task, size_t participant);
+  // Starts workers until there are threads() - 1 of them, or until the OS refuses a thread.
+  void start_workers() noexcept;
+  // Runs the chunks of participant's home range, then any left in the other ranges. Never throws:
+  // a chunk's exception is stored in the task.
+  static void work_on(Task& task, size_t participant) noexcept;
   Task* find_task_locked();
 
   std::atomic<size_t> threads_;
@@ -87,6 +94,7 @@ class ThreadPool {
   std::deque<Task*> tasks_;                 // guarded by mutex_
   std::atomic<size_t> waiting_helpers_{0};  // sum of helpers_wanted over tasks_, for spinning workers
   std::atomic<size_t> worker_count_{0};  // workers started (detached, never joined); grows under start_mutex_
+  std::atomic<bool> thread_start_failed_{false};  // the OS refused a thread once: stop asking
   std::mutex start_mutex_;
 };
 

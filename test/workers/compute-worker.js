@@ -1,6 +1,7 @@
 // A worker_thread that loads the package, waits for the starting signal (so that all workers call
 // at the same moment), then computes sync and async softmax and checks each against a float64
-// reference it computes itself. Posts { ok, checked, isa } or { error }.
+// reference it computes itself. Posts { ok, checked, isa } or { error }; with workerData.announce,
+// first { started: true } once the pool's threads run.
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const { softmax, softmaxAsync, logSoftmax } = require(workerData.packagePath);
@@ -25,6 +26,11 @@ function check(got, want, label) {
 
 async function main() {
   if (workerData.start) Atomics.wait(workerData.start, 0, 0);
+  if (workerData.announce) {
+    // A job large enough to start the pool's threads, then a message saying so.
+    softmax(new Float32Array(1 << 17), 0);
+    parentPort.postMessage({ started: true });
+  }
   let checked = 0;
   for (let round = 0; round < workerData.rounds; round++) {
     const rows = 1 + ((round * 7 + workerData.id) % 40);
