@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// `npm run fuzz -- --seconds N [--jobs J] [libFuzzer flags...]`: builds fuzz/softmax_fuzzer.cc with
+// clang's libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer into build-fuzz/, then fuzzes
+// for N seconds (default 60) from the committed corpus in fuzz/corpus. New inputs go to
+// build-fuzz/corpus, a failing input to build-fuzz/artifacts/. Exits non-zero on any finding.
+// Needs clang and its runtime (Debian: apt-get install clang-14 libclang-rt-14-dev).
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { buildProgram, root } = require('./lib/native-sources.js');
+
+function fail(message) {
+  console.error(`fuzz: ${message}`);
+  process.exit(1);
+}
+
+const args = process.argv.slice(2);
+let seconds = 60;
+const passThrough = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--seconds') {
+    seconds = Number(args[++i]);
+    if (!Number.isInteger(seconds) || seconds < 1) fail(`--seconds takes a positive integer, got ${args[i]}`);
+  } else {
+    passThrough.push(args[i]);
+  }
+}
+
+const compiler = [process.env.CXX_FUZZ, 'clang++', 'clang++-14'].find(
+  (candidate) => candidate && spawnSync(candidate, ['--version']).status === 0);
+if (compiler === undefined) fail('no clang++ found (Debian: apt-get install clang-14 libclang-rt-14-dev), or set CXX_FUZZ');
+
+const buildDir = path.join(root, 'build-fuzz');
+const program = path.join(buildDir, 'softmax_fuzzer');
+const sanitize = ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=fuzzer-no-link,address,undefined', '-fno-sanitize-recover=all'];
+console.log(`fuzz: building ${path.relative(root, program)} with ${compiler}`);
+if (!buildProgram({ compiler, flags: sanitize, linkFlags: ['-fsanitize=fuzzer,address,undefined'],
+  mainSources: ['fuzz/softmax_fuzzer.cc'], output: program, objectDir: path.join(buildDir, 'objects') })) {
+  fail('the fuzzer build failed');
+}
+
+const corpus = path.join(buildDir, 'corpus');
+const artifacts = path.join(buildDir, 'artifacts');
+fs.mkdirSync(corpus, { recursive: true });
+fs.mkdirSync(artifacts, { recursive: true });
+fs.mkdirSync(path.join(root, 'fuzz', 'corpus'), { recursive: true });
+// Inputs are a 7-byte header and 4-byte patches: up to 128 patches, at full length from the start.
+const fuzzerArgs = [`-max_total_time=${seconds}`, '-print_final_stats=1', '-max_len=519', '-len_control=0', '-timeout=20',
+  '-rss_limit_mb=4096',
+  `-artifact_prefix=${artifacts}${path.sep}`, ...passThrough, corpus, path.join(root, 'fuzz', 'corpus')];
+console.log(`fuzz: ${path.relative(root, program)} ${fuzzerArgs.join(' ')}`);
+const result = spawnSync(program, fuzzerArgs, {
+  stdio: 'inherit',
+  env: { ...process.env, UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1', ASAN_OPTIONS: 'detect_leaks=1' },
+});
+if (result.error) throw result.error;
+if (result.status !== 0) fail(`the fuzzer stopped with status ${result.status}: a finding is in ${path.relative(root, artifacts)}`);
+console.log('fuzz: no findings');

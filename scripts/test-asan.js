@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// `npm run test:asan`: builds the addon with AddressSanitizer and UndefinedBehaviorSanitizer into
+// build-asan/ (the normal build is left alone), then runs the whole jest suite against it once per
+// kernel set, with the sanitizer runtime preloaded into Node (and every Node it spawns). Any
+// sanitizer report, in the jest process, a jest worker, a worker_thread or a child process, fails
+// the run. Leak detection is off here: Node itself does not free everything at exit (LeakSanitizer
+// reports V8's own allocations after process.exit); `npm run test:valgrind` checks the addon's leaks.
+// It also builds and runs the native tests in test/native/ with the same sanitizers.
+// Extra arguments go to jest.
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const addon = path.join(root, 'build-asan', 'Release', 'simd_softmax.node');
+
+function run(command, args, env = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  if (result.error) throw result.error;
+  return result.status;
+}
+
+function fail(message) {
+  console.error(`test:asan: ${message}`);
+  process.exit(1);
+}
+
+if (process.platform !== 'linux') fail('runs on Linux only (it preloads the sanitizer runtime with LD_PRELOAD)');
+
+// 1. The sanitizer build, in its own folder.
+const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
+if (run(process.execPath, [cmakeJs, 'compile', '--out', 'build-asan', '--CDSIMD_SOFTMAX_SANITIZE=ON']) !== 0) {
+  fail('the sanitizer build failed');
+}
+if (run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json']) !== 0) {
+  fail('TypeScript compilation failed');
+}
+
+// 2. The ASan runtime the addon was linked against must come first in every process.
+const ldd = spawnSync('ldd', [addon], { encoding: 'utf8' });
+const runtime = /\blibasan\.so[.\d]* => (\S+)/.exec(ldd.stdout ?? '');
+if (runtime === null) fail(`${addon} is not linked against libasan (ldd: ${ldd.stdout}${ldd.stderr})`);
+
+const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'simd-softmax-asan-'));
+const sanitizerEnv = {
+  LD_PRELOAD: runtime[1],
+  SIMD_SOFTMAX_ADDON: addon,
+  // Reports go to files as well as stderr, so that one in a child process whose output a test
+  // swallows still fails the run.
+  ASAN_OPTIONS: `detect_leaks=0:abort_on_error=1:log_path=${path.join(reports, 'asan')}`,
+  UBSAN_OPTIONS: `halt_on_error=1:print_stacktrace=1:log_path=${path.join(reports, 'ubsan')}`,
+};
+
+// 3. The native tests: the C++ core alone, built with the same sanitizers.
+const { buildProgram } = require('./lib/native-sources.js');
+const nativeTests = [{ name: 'allocation_failure_test', source: 'test/native/allocation_failure_test.cc' }];
+let failed = false;
+for (const test of nativeTests) {
+  const program = path.join(root, 'build-asan', 'native', test.name);
+  const sanitize = ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
+  const compiler = process.env.CXX || 'g++';
+  if (!buildProgram({ compiler, flags: sanitize, mainSources: [test.source], output: program, objectDir: `${program}.objects` })) {
+    fail(`could not build ${test.source}`);
+  }
+  console.log(`\n=== native test ${test.name} under ASan+UBSan ===`);
+  const status = run(program, [], { ASAN_OPTIONS: sanitizerEnv.ASAN_OPTIONS, UBSAN_OPTIONS: sanitizerEnv.UBSAN_OPTIONS });
+  if (status !== 0) failed = true;
+}
+
+// 4. The suite, once per kernel set (asked of the sanitizer build itself).
+const isaProbe = spawnSync(process.execPath, ['-p', "require(process.env.SIMD_SOFTMAX_ADDON).runnableIsas().join(',')"],
+  { cwd: root, encoding: 'utf8', env: { ...process.env, ...sanitizerEnv } });
+if (isaProbe.status !== 0) fail(`the sanitizer build does not load:\n${isaProbe.stderr}`);
+const isas = isaProbe.stdout.trim().split(',');
+const jest = require.resolve('jest/bin/jest');
+for (const isa of isas) {
+  console.log(`\n=== jest under ASan+UBSan with SIMD_SOFTMAX_ISA=${isa} ===`);
+  const status = run(process.execPath, [jest, '--ci', ...process.argv.slice(2)], { ...sanitizerEnv, SIMD_SOFTMAX_ISA: isa });
+  if (status !== 0) failed = true;
+}
+
+const found = fs.readdirSync(reports);
+for (const file of found) {
+  console.error(`\n--- sanitizer report ${file} ---\n${fs.readFileSync(path.join(reports, file), 'utf8')}`);
+}
+console.log(`\ntest:asan: kernel sets ${isas.join(', ')}; jest ${failed ? 'FAILED' : 'passed'}; sanitizer reports: ${found.length}`);
+process.exit(failed || found.length > 0 ? 1 : 0);
