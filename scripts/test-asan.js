@@ -56,7 +56,10 @@ const sanitizerEnv = {
 
 // 3. The native tests: the C++ core alone, built with the same sanitizers.
 const { buildProgram } = require('./lib/native-sources.js');
-const nativeTests = [{ name: 'allocation_failure_test', source: 'test/native/allocation_failure_test.cc' }];
+const nativeTests = [
+  { name: 'allocation_failure_test', source: 'test/native/allocation_failure_test.cc' },
+  { name: 'thread_start_failure_test', source: 'test/native/thread_start_failure_test.cc' },
+];
 let failed = false;
 for (const test of nativeTests) {
   const program = path.join(root, 'build-asan', 'native', test.name);
