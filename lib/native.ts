@@ -1,5 +1,6 @@
 // Loads the compiled addon (the file SIMD_SOFTMAX_ADDON names, else a local build, else the prebuild
 // for this platform, through node-gyp-build), and describes what it exports.
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import type { FloatArray } from './typed-arrays.js';
@@ -47,13 +48,20 @@ function load(): NativeBinding {
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
     return nodeGypBuild(packageRoot) as NativeBinding;
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(
-      `simd-softmax: could not load the native addon for ${process.platform}-${process.arch} ` +
-        `(Node ${process.versions.node}, Node-API ${process.versions.napi}) from ${packageRoot}: ${reason}. ` +
-        'To build it from source, run `npm rebuild simd-softmax` with cmake (>= 3.15) and a C++17 compiler installed.',
-    );
+    throw new Error(loadFailureMessage(packageRoot, error));
   }
+}
+
+/** One message with what was seen, what was tried and how to build from source. */
+function loadFailureMessage(packageRoot: string, error: unknown): string {
+  const target = `${process.platform}-${process.arch}`;
+  const cpu = os.cpus()[0]?.model?.trim() || 'unknown CPU';
+  const places = [path.join('build', 'Release'), path.join('build', 'Debug'), path.join('prebuilds', target)];
+  const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return `simd-softmax: no native addon could be loaded for ${target} (${cpu}; Node ${process.versions.node}, ` +
+    `Node-API ${process.versions.napi}). Looked in ${places.join(', ')} under ${packageRoot}: ${reason}. ` +
+    `No prebuilt binary ships for ${target}, or it does not load here. To build from source, install cmake (>= 3.15) and ` +
+    'a C++17 compiler, then run `npm rebuild simd-softmax` (or `npx cmake-js compile` in the package folder).';
 }
 
 export const native: NativeBinding = load();
