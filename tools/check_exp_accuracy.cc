@@ -4,9 +4,12 @@
 // correctly rounded result; subnormal results are counted separately (absolute, in units of the
 // smallest subnormal).
 //
-// Build and run (x86-64 with AVX2; it includes the kernel translation units directly):
+// Build and run (it includes the kernel translation units directly); x86-64 with AVX2:
 //   g++ -O2 -std=c++17 -mavx2 -mfma -ffp-contract=off -DSIMD_SOFTMAX_HAVE_AVX2 \
 //       -I binding tools/check_exp_accuracy.cc -o /tmp/check_exp && /tmp/check_exp
+// arm64 (NEON), cross-compiled and run under emulation on x86-64 (the float32 sweep takes minutes):
+//   aarch64-linux-gnu-g++ -O2 -std=c++17 -ffp-contract=off -DSIMD_SOFTMAX_HAVE_NEON -I binding \
+//       tools/check_exp_accuracy.cc -o /tmp/check_exp_neon && qemu-aarch64-static -L /usr/aarch64-linux-gnu /tmp/check_exp_neon
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -14,7 +17,19 @@
 #include <cstring>
 #include <random>
 
+#if defined(__aarch64__)
+#include "../binding/kernels/neon/softmax_neon.cc"
+namespace vector_set = simd_softmax::neon;
+using VectorF32 = vector_set::F32x4;
+using VectorF64 = vector_set::F64x2;
+constexpr const char* kVectorSet = "neon";
+#else
 #include "../binding/kernels/avx2/softmax_avx2.cc"
+namespace vector_set = simd_softmax::avx2;
+using VectorF32 = vector_set::F32x8;
+using VectorF64 = vector_set::F64x4;
+constexpr const char* kVectorSet = "avx2";
+#endif
 #undef SIMD_SOFTMAX_ISA_NAMESPACE
 #include "../binding/kernels/scalar/softmax_scalar.cc"
 
@@ -58,20 +73,32 @@ void print(const char* name, const ErrorStats& s) {
               s.max_subnormal_units, static_cast<unsigned long long>(s.wrong_special));
 }
 
+// out[i] = exp(in[i]) for i < count (a multiple of V::kLanes) through the vector kernel set.
+template <class V>
+void vector_exp(const typename V::Scalar* in, typename V::Scalar* out, size_t count) {
+  for (size_t i = 0; i < count; i += V::kLanes) V::store(out + i, vector_set::exp_nonpositive<V>(V::load(in + i)));
+}
+
+void print_vector(const char* suffix, const ErrorStats& s) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%s %s", kVectorSet, suffix);
+  print(name, s);
+}
+
 }  // namespace
 
 int main() {
   using namespace simd_softmax;
-  // float32: every representable x in [-104, 0], 8 at a time through AVX2 and one at a time through scalar.
-  ErrorStats avx2_f32, scalar_f32;
+  // float32: every representable x in [-104, 0], 8 at a time through the vector set and one at a time through scalar.
+  ErrorStats vector_f32, scalar_f32;
   float batch[8];
   int filled = 0;
   auto flush = [&](int n) {
     float out[8];
-    _mm256_storeu_ps(out, avx2::exp_nonpositive<avx2::F32x8>(_mm256_loadu_ps(batch)));
+    vector_exp<VectorF32>(batch, out, 8);
     for (int i = 0; i < n; ++i) {
       const long double ref = std::exp(static_cast<double>(batch[i]));
-      record<float>(avx2_f32, batch[i], out[i], ref);
+      record<float>(vector_f32, batch[i], out[i], ref);
       record<float>(scalar_f32, batch[i], scalar::exp_nonpositive<scalar::F32x1>(batch[i]), ref);
     }
   };
@@ -80,37 +107,37 @@ int main() {
     if (filled == 8) { flush(8); filled = 0; }
   }
   if (filled) { for (int i = filled; i < 8; ++i) batch[i] = 0; flush(filled); }
-  print("avx2 f32", avx2_f32);
+  print_vector("f32", vector_f32);
   print("scalar f32", scalar_f32);
 
   // Special values: -inf -> +0, NaN -> NaN, far below the range -> +0.
   const float specials[8] = {-INFINITY, NAN, -1e30f, -FLT_MAX, -104.5f, 0.0f, -0.0f, -87.5f};
   float special_out[8];
-  _mm256_storeu_ps(special_out, avx2::exp_nonpositive<avx2::F32x8>(_mm256_loadu_ps(specials)));
+  vector_exp<VectorF32>(specials, special_out, 8);
   for (int i = 0; i < 8; ++i) {
-    std::printf("  f32 exp(%g): avx2 %.9g, scalar %.9g\n", specials[i], special_out[i],
+    std::printf("  f32 exp(%g): %s %.9g, scalar %.9g\n", specials[i], kVectorSet, special_out[i],
                 scalar::exp_nonpositive<scalar::F32x1>(specials[i]));
   }
 
   // float64: random points over the whole domain and dense near the underflow edge.
-  ErrorStats avx2_f64, scalar_f64;
+  ErrorStats vector_f64, scalar_f64;
   std::mt19937_64 rng(12345);
   std::uniform_real_distribution<double> whole(-746.0, 0.0), edge(-746.0, -700.0), small(-1.0, 0.0);
   for (int i = 0; i < 12500000; ++i) {
     double xs[4] = {whole(rng), edge(rng), small(rng), -std::ldexp(1.0, -static_cast<int>(rng() % 60)) * (1 + (rng() % 1000) / 1000.0)};
     double out[4];
-    _mm256_storeu_pd(out, avx2::exp_nonpositive<avx2::F64x4>(_mm256_loadu_pd(xs)));
+    vector_exp<VectorF64>(xs, out, 4);
     for (int k = 0; k < 4; ++k) {
       const long double ref = std::exp(static_cast<long double>(xs[k]));
-      record<double>(avx2_f64, xs[k], out[k], ref);
+      record<double>(vector_f64, xs[k], out[k], ref);
       record<double>(scalar_f64, xs[k], scalar::exp_nonpositive<scalar::F64x1>(xs[k]), ref);
     }
   }
-  print("avx2 f64", avx2_f64);
+  print_vector("f64", vector_f64);
   print("scalar f64", scalar_f64);
   const double specials64[4] = {-INFINITY, NAN, -1e300, -745.5};
   double special64_out[4];
-  _mm256_storeu_pd(special64_out, avx2::exp_nonpositive<avx2::F64x4>(_mm256_loadu_pd(specials64)));
-  for (int i = 0; i < 4; ++i) std::printf("  f64 exp(%g): avx2 %.17g\n", specials64[i], special64_out[i]);
+  vector_exp<VectorF64>(specials64, special64_out, 4);
+  for (int i = 0; i < 4; ++i) std::printf("  f64 exp(%g): %s %.17g\n", specials64[i], kVectorSet, special64_out[i]);
   return 0;
 }
