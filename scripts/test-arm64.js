@@ -10,6 +10,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { aptInstall, have } = require('./lib/apt.js');
 
 const root = path.join(__dirname, '..');
 const work = path.join(root, 'build-arm64');
@@ -27,23 +28,13 @@ function run(command, args, options = {}) {
   return result.status;
 }
 
-const have = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-
-function aptInstall(packages) {
-  console.log(`test:arm64: installing ${packages.join(' ')} from Debian`);
-  if (run('apt-get', ['install', '-y', '--no-install-recommends', ...packages]) === 0) return;
-  if (run('apt-get', ['update']) !== 0 || run('apt-get', ['install', '-y', '--no-install-recommends', ...packages]) !== 0) {
-    fail(`could not install ${packages.join(' ')}`);
-  }
-}
-
 if (process.platform !== 'linux' || process.arch !== 'x64') fail('runs on Linux x64 hosts (it emulates arm64 with qemu-user)');
 
 // 1. The cross compiler and the emulator.
 const tools = [];
 if (!have('aarch64-linux-gnu-g++')) tools.push('g++-aarch64-linux-gnu');
 if (!have('qemu-aarch64-static')) tools.push('qemu-user-static');
-if (tools.length > 0) aptInstall(tools);
+if (tools.length > 0 && !aptInstall('test:arm64', tools)) fail(`could not install ${tools.join(' ')}`);
 
 // 2. The arm64 prebuild (the package's own build path, stripped).
 if (run(process.execPath, [path.join(__dirname, 'prebuild.js'), '--arch', 'arm64']) !== 0) fail('the arm64 build failed');

@@ -9,6 +9,7 @@
 
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { aptInstall, have } = require('./lib/apt.js');
 
 const root = path.join(__dirname, '..');
 
@@ -24,13 +25,7 @@ function run(command, args, options = {}) {
 }
 
 if (process.platform !== 'linux' || process.arch !== 'x64') fail('runs on Linux x64 (it emulates other x86-64 CPUs with qemu-user)');
-if (spawnSync('sh', ['-c', 'command -v qemu-x86_64-static'], { stdio: 'ignore' }).status !== 0) {
-  console.log('test:cpus: installing qemu-user-static from Debian');
-  if (run('apt-get', ['install', '-y', '--no-install-recommends', 'qemu-user-static']) !== 0 &&
-      (run('apt-get', ['update']) !== 0 || run('apt-get', ['install', '-y', '--no-install-recommends', 'qemu-user-static']) !== 0)) {
-    fail('could not install qemu-user-static');
-  }
-}
+if (!have('qemu-x86_64-static') && !aptInstall('test:cpus', ['qemu-user-static'])) fail('could not install qemu-user-static');
 
 if (run(process.execPath, [path.join(__dirname, 'prebuild.js')]) !== 0) fail('the linux-x64 prebuild failed');
 const addon = path.join(root, 'prebuilds', 'linux-x64', 'simd-softmax.node');
