@@ -11,12 +11,8 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { buildProgram, root } = require('./lib/native-sources.js');
-
-function fail(message) {
-  console.error(`fuzz: ${message}`);
-  process.exit(1);
-}
+const { buildProgram } = require('./lib/native-sources.js');
+const { fail, root } = require('./lib/script.js').scriptHelpers('fuzz');
 
 const args = process.argv.slice(2);
 let seconds = 60;

@@ -12,21 +12,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { aptInstall, have } = require('./lib/apt.js');
 
-const root = path.join(__dirname, '..');
+const { fail, root, run } = require('./lib/script.js').scriptHelpers('test:arm64');
 const work = path.join(root, 'build-arm64');
 const sysroot = path.join(work, 'sysroot');
 const sysrootNode = path.join(sysroot, 'usr', 'bin', 'node');
-
-function fail(message) {
-  console.error(`test:arm64: ${message}`);
-  process.exit(1);
-}
-
-function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
-  if (result.error) throw result.error;
-  return result.status;
-}
 
 if (process.platform !== 'linux' || process.arch !== 'x64') fail('runs on Linux x64 hosts (it emulates arm64 with qemu-user)');
 

@@ -14,19 +14,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const root = path.join(__dirname, '..');
+const { fail, root, run } = require('./lib/script.js').scriptHelpers('test:asan');
 const addon = path.join(root, 'build-asan', 'Release', 'simd_softmax.node');
-
-function run(command, args, env = {}) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-  if (result.error) throw result.error;
-  return result.status;
-}
-
-function fail(message) {
-  console.error(`test:asan: ${message}`);
-  process.exit(1);
-}
 
 if (process.platform !== 'linux') fail('runs on Linux only (it preloads the sanitizer runtime with LD_PRELOAD)');
 
@@ -69,7 +58,7 @@ for (const test of nativeTests) {
     fail(`could not build ${test.source}`);
   }
   console.log(`\n=== native test ${test.name} under ASan+UBSan ===`);
-  const status = run(program, [], { ASAN_OPTIONS: sanitizerEnv.ASAN_OPTIONS, UBSAN_OPTIONS: sanitizerEnv.UBSAN_OPTIONS });
+  const status = run(program, [], { env: { ...process.env, ASAN_OPTIONS: sanitizerEnv.ASAN_OPTIONS, UBSAN_OPTIONS: sanitizerEnv.UBSAN_OPTIONS } });
   if (status !== 0) failed = true;
 }
 
@@ -81,7 +70,7 @@ const isas = isaProbe.stdout.trim().split(',');
 const jest = require.resolve('jest/bin/jest');
 for (const isa of isas) {
   console.log(`\n=== jest under ASan+UBSan with SIMD_SOFTMAX_ISA=${isa} ===`);
-  const status = run(process.execPath, [jest, '--ci', ...process.argv.slice(2)], { ...sanitizerEnv, SIMD_SOFTMAX_ISA: isa });
+  const status = run(process.execPath, [jest, '--ci', ...process.argv.slice(2)], { env: { ...process.env, ...sanitizerEnv, SIMD_SOFTMAX_ISA: isa } });
   if (status !== 0) failed = true;
 }
 

@@ -11,18 +11,7 @@ const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { aptInstall, have } = require('./lib/apt.js');
 
-const root = path.join(__dirname, '..');
-
-function fail(message) {
-  console.error(`test:cpus: ${message}`);
-  process.exit(1);
-}
-
-function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
-  if (result.error) throw result.error;
-  return result.status;
-}
+const { fail, root, run } = require('./lib/script.js').scriptHelpers('test:cpus');
 
 if (process.platform !== 'linux' || process.arch !== 'x64') fail('runs on Linux x64 (it emulates other x86-64 CPUs with qemu-user)');
 if (!have('qemu-x86_64-static') && !aptInstall('test:cpus', ['qemu-user-static'])) fail('could not install qemu-user-static');
