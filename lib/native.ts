@@ -17,7 +17,15 @@ export interface NativeBinding {
    * op + 2 * dtype (see NativeOp and NativeDtype).
    */
   run(kind: number, input: FloatArray, output: FloatArray, outer: number, dimSize: number, inner: number): void;
-  /** The same off the JS thread; input and output stay referenced until the promise settles. */
+  /**
+   * run() from stagingInput into stagingOutput, for jobs that fit both: lib/ copies the input in
+   * and the result out (see runStaged in addon.cc for why).
+   */
+  runStaged(kind: number, outer: number, dimSize: number, inner: number): void;
+  /** This environment's staging buffers, seen only by lib/. */
+  stagingInput: ArrayBuffer;
+  stagingOutput: ArrayBuffer;
+  /** The same as run() off the JS thread; input and output stay referenced until the promise settles. */
   runAsync(kind: number, input: FloatArray, output: FloatArray, outer: number, dimSize: number, inner: number): Promise<void>;
   /** Threads of the process-wide pool, the calling thread included. */
   threads(): number;
@@ -26,6 +34,11 @@ export interface NativeBinding {
   copyForBenchmark(source: ArrayBufferView, destination: ArrayBufferView): void;
   /** Runs `chunks` copies of a pure compute loop on the pool: the benchmark's thread-scaling ceiling. */
   computeLoopForBenchmark(chunks: number, iterations: number): number;
+  /**
+   * Advice for an array just allocated and not yet written: back it with huge pages where the OS
+   * can (Linux), so that its first writes take far fewer page faults.
+   */
+  preferHugePages(array: ArrayBufferView): void;
   /** The active kernel set: 'avx2', 'neon' or 'scalar'. */
   isa(): string;
   /** The kernel sets this build has and this CPU runs, best first. */

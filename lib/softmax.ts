@@ -5,7 +5,7 @@ import { checkShape, formatShape, normalizeDim, numelOf, splitAroundDim } from '
 import { checkDtype, type NestedArray, Tensor, tensor, TRUSTED } from './tensor.js';
 import { holdForAsync } from './async-buffers.js';
 import {
-  allocateUninitialized, bufferOf, byteOffsetOf, copyElements, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
+  allocateUninitialized, arrayConstructor, bufferOf, byteOffsetOf, copyElements, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
   maxElements, type SourceArray, type SourceDtype, sourceDtypeOf, typedArrayName,
 } from './typed-arrays.js';
 
@@ -51,29 +51,65 @@ export async function logSoftmaxAsync(input: TensorLike, dim: number, options?: 
 }
 
 function runSync(job: PreparedJob): Tensor {
-  if (job.length > 0) native.run(job.kind, job.computeFrom, job.output, job.outer, job.dimSize, job.inner);
-  return new Tensor(job.output, job.shape, TRUSTED);
+  if (job.length > 0 && job.length * bytesPerElement(job.dtype) <= STAGING_BYTES) return runStaged(job);
+  const { computeFrom, output } = placeOutput(job);
+  if (job.length > 0) native.run(job.kind, computeFrom, output, job.outer, job.dimSize, job.inner);
+  return new Tensor(output, job.shape, TRUSTED);
 }
 
 async function runAsync(job: PreparedJob): Promise<Tensor> {
+  const { computeFrom, output } = placeOutput(job);
   if (job.length > 0) {
     // The caller's arrays are pinned or copied first, so that no thread touches memory freed meanwhile.
-    const held = holdForAsync(job.fn, job.computeFrom, job.computeFrom === job.output && !job.outIsCallers,
-      job.output, !job.outIsCallers, job.dtype);
+    const outIsCallers = job.out !== undefined;
+    const held = holdForAsync(job.fn, computeFrom, computeFrom === output && !outIsCallers, output, !outIsCallers, job.dtype);
     await native.runAsync(job.kind, held.computeFrom, held.computeInto, job.outer, job.dimSize, job.inner);
     held.finish();
   }
-  return new Tensor(job.output, job.shape, TRUSTED);
+  return new Tensor(output, job.shape, TRUSTED);
+}
+
+/** The output array (the caller's out, else a new one) and the array to compute from. */
+function placeOutput(job: PreparedJob): { computeFrom: FloatArray; output: FloatArray } {
+  const output = job.out ?? allocateUninitialized(job.fn, job.dtype, job.length);
+  if (job.sourceDtype === job.dtype) return { computeFrom: job.source as FloatArray, output };
+  // With a dtype that differs from the input's, cast into the output and compute there in place.
+  copyElements(output, job.source);
+  return { computeFrom: output, output };
+}
+
+// Small synchronous jobs go through the addon's staging buffers (see runStaged in addon.cc): the
+// input is copied in (cast on the way if options.dtype asks), and the result copied out.
+const STAGING_BYTES = Math.min(native.stagingInput.byteLength, native.stagingOutput.byteLength);
+const STAGING_INPUT = { float32: new Float32Array(native.stagingInput), float64: new Float64Array(native.stagingInput) };
+// Views of the staging output with exactly `length` elements, made when first needed.
+const stagingOutputViews: Record<Dtype, FloatArray[]> = { float32: [], float64: [] };
+
+function stagingOutput(dtype: Dtype, length: number): FloatArray {
+  const views = stagingOutputViews[dtype];
+  return (views[length] ??= new (arrayConstructor(dtype))(native.stagingOutput, 0, length));
+}
+
+function runStaged(job: PreparedJob): Tensor {
+  copyElements(STAGING_INPUT[job.dtype], job.source);
+  native.runStaged(job.kind, job.outer, job.dimSize, job.inner);
+  const output = job.out ?? new (arrayConstructor(job.dtype))(job.length);
+  copyElements(output, stagingOutput(job.dtype, job.length));
+  return new Tensor(output, job.shape, TRUSTED);
+}
+
+function bytesPerElement(dtype: Dtype): number {
+  return dtype === 'float32' ? 4 : 8;
 }
 
 /** A validated call: what the addon computes, and the shape of the tensor it returns. */
 interface PreparedJob {
   fn: string; // the public function's name, for errors
   kind: number; // op + 2 * dtype, as the addon takes it
-  computeFrom: FloatArray;
-  output: FloatArray;
-  outIsCallers: boolean; // output is the caller's options.out (else this library allocated it)
-  dtype: Dtype;
+  source: SourceArray; // the input's data
+  sourceDtype: SourceDtype;
+  out: FloatArray | undefined; // the caller's options.out, checked
+  dtype: Dtype; // the result's
   length: number;
   outer: number;
   dimSize: number;
@@ -98,16 +134,10 @@ function prepare(fn: string, op: NativeOp, input: TensorLike, dim: number, optio
   const d = normalizeDim(fn, dim, shape.length);
   const dtype = resultDtype(fn, source.dtype, requestedDtype);
   const length = source.length;
-  const output = out === undefined ? allocateUninitialized(fn, dtype, length) : checkOut(fn, out, dtype, source);
-  // With a dtype that differs from the input's, cast into the output and compute there in place.
-  let computeFrom = source.data as FloatArray;
-  if (source.dtype !== dtype) {
-    copyElements(output, source.data);
-    computeFrom = output;
-  }
+  const checkedOut = out === undefined ? undefined : checkOut(fn, out, dtype, source);
   const [outer, dimSize, inner] = splitAroundDim(shape, d);
   const kind = op + 2 * (dtype === 'float32' ? NativeDtype.float32 : NativeDtype.float64);
-  return { fn, kind, computeFrom, output, outIsCallers: out !== undefined, dtype, length, outer, dimSize, inner, shape };
+  return { fn, kind, source: source.data, sourceDtype: source.dtype, out: checkedOut, dtype, length, outer, dimSize, inner, shape };
 }
 
 /** options.dtype (checked) and options.out (not yet checked), each read once. */
@@ -130,7 +160,7 @@ function resolveInput(fn: string, input: TensorLike): ResolvedInput {
   }
   if (ArrayBuffer.isView(input)) {
     const { data, dtype, length } = checkData(fn, 'input', input);
-    return { data, dtype, shape: Object.freeze([length]), length };
+    return { data, dtype, shape: frozenShape([length]), length };
   }
   // A Tensor is checked like any {data, shape}: its properties can be reassigned.
   if (typeof input === 'object' && input !== null && 'data' in input) {
@@ -149,10 +179,23 @@ function resolveInput(fn: string, input: TensorLike): ResolvedInput {
       }
       throw rangeError(fn, `${shapeName} ${formatShape(shape)} describes ${numel} elements, but input.data has ${length}`);
     }
-    return { data, dtype, shape: Object.freeze(shape), length };
+    return { data, dtype, shape: frozenShape(shape), length };
   }
   throw typeError(fn,
     `expected input to be a Tensor, {data, shape}, {data, dims}, a Float32Array/Float64Array or nested arrays of numbers, but got ${describe(input)}`);
+}
+
+// The shape last handed to a result: frozen, so results of equal shape can share it, and a loop of
+// same-shaped calls skips freezing a new array each time.
+let lastShape: readonly number[] = Object.freeze([]);
+
+function frozenShape(shape: number[]): readonly number[] {
+  const last = lastShape;
+  let same = shape.length === last.length;
+  for (let d = 0; same && d < shape.length; d++) same = shape[d] === last[d];
+  if (same) return last;
+  lastShape = Object.freeze(shape);
+  return lastShape;
 }
 
 function checkData(fn: string, name: string, data: unknown): { data: SourceArray; dtype: SourceDtype; length: number } {

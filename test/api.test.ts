@@ -2,6 +2,7 @@
 import { inspect } from 'node:util';
 
 import { backend, getNumThreads, logSoftmax, softmax, Tensor, tensor } from '../lib/index.js';
+import { native } from '../lib/native.js';
 import { referenceSoftmax } from './helpers.js';
 
 const ROW = [2.0, 1.0, 0.1];
@@ -131,6 +132,46 @@ describe('out and in-place', () => {
     const t = tensor([ROW]);
     softmax(t, 1, { out: t.data });
     expectNear(t.data, EXPECTED);
+  });
+});
+
+describe('small calls go through staging buffers, large ones straight to the addon', () => {
+  // Small synchronous calls are copied into the addon's 4 KiB staging buffers and back; larger
+  // ones are computed in place in the caller's memory. Rows and columns are computed independently,
+  // so a slice computed on either path must give the same bits.
+  test('the staging buffers hold 4 KiB, as the sizes below assume', () => {
+    expect(native.stagingInput.byteLength).toBe(4096);
+    expect(native.stagingOutput.byteLength).toBe(4096);
+  });
+
+  const cases = [
+    { op: softmax, dtype: 'float32', length: 1000 },
+    { op: logSoftmax, dtype: 'float32', length: 1024 },
+    { op: softmax, dtype: 'float64', length: 500 },
+    { op: logSoftmax, dtype: 'float64', length: 512 },
+  ] as const;
+  test.each(cases)('$op.name $dtype [1, $length] alone (staged) equals row 0 of [3, $length] (direct)', ({ op, dtype, length }) => {
+    const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+    const big = Ctor.from({ length: 3 * length }, (_, i) => Math.sin(i * 0.7) * 20);
+    const whole = op({ data: big, shape: [3, length] }, 1).data;
+    const first = op({ data: big.slice(0, length), shape: [1, length] }, 1).data;
+    expect(Array.from(first)).toEqual(Array.from(whole.subarray(0, length)));
+  });
+
+  test('columns (dim 0) staged and direct give the same bits, with out, in place and a cast', () => {
+    const columns = 400; // [3, 400] float32 is 4800 bytes: direct
+    const big = Float64Array.from({ length: 3 * columns }, (_, i) => Math.cos(i) * 50);
+    const whole = softmax({ data: big, shape: [3, columns] }, 0, { dtype: 'float32' }).data;
+    // Staged calls of 100 columns each: a [3, 100] slice holds columns c..c+99 of every row.
+    for (let c = 0; c < columns; c += 100) {
+      const slice = new Float32Array(300);
+      for (let r = 0; r < 3; r++) for (let k = 0; k < 100; k++) slice[r * 100 + k] = big[r * columns + c + k];
+      const inPlace = slice.slice();
+      softmax({ data: inPlace, shape: [3, 100] }, 0, { out: inPlace });
+      for (let r = 0; r < 3; r++) {
+        for (let k = 0; k < 100; k++) expect(inPlace[r * 100 + k]).toBe(whole[r * columns + c + k]);
+      }
+    }
   });
 });
 

@@ -151,11 +151,25 @@ describe('out', () => {
   });
 
   test('partial overlap through two SharedArrayBuffer objects over the same memory', () => {
-    const shared = new SharedArrayBuffer(64);
+    // Large enough to be computed straight from the caller's memory, where only the addon can see
+    // that the two buffers are one.
+    const length = 4096;
+    const shared = new SharedArrayBuffer(4 * (length + 1));
     const alias = structuredClone(shared);
     expect(alias).not.toBe(shared);
-    expectError(() => softmax(new Float32Array(shared, 0, 8), 0, { out: new Float32Array(alias, 4, 8) }), 'RangeError',
+    expectError(() => softmax(new Float32Array(shared, 0, length), 0, { out: new Float32Array(alias, 4, length) }), 'RangeError',
       "options.out partially overlaps the input's memory");
+  });
+
+  test('a small call through two SharedArrayBuffer objects over the same memory is staged, so its result is right', () => {
+    const shared = new SharedArrayBuffer(4 * 9);
+    const alias = structuredClone(shared);
+    const input = new Float32Array(shared, 0, 8);
+    input.set([1, 2, 3, 4, 5, 6, 7, 8]);
+    const want = softmax(input.slice(), 0).data;
+    const out = new Float32Array(alias, 4, 8);
+    softmax(input, 0, { out });
+    expect(Array.from(out)).toEqual(Array.from(want));
   });
 });
 

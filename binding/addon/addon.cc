@@ -14,6 +14,7 @@
 
 #include "../core/parallel_job.h"
 #include "../dispatch/kernel_dispatch.h"
+#include "../memory/huge_pages.h"
 #include "../threads/thread_pool.h"
 
 namespace simd_softmax {
@@ -33,7 +34,8 @@ double read_number(napi_env env, napi_value value, const char* name) {
 
 size_t read_count(napi_env env, napi_value value, const char* name) {
   const double number = read_number(env, value, name);
-  if (!(number >= 0.0 && number <= kMaxSafeInteger && std::floor(number) == number)) {
+  // An integer converts to size_t and back unchanged (a cast, not a call to floor, on the hot path).
+  if (!(number >= 0.0 && number <= kMaxSafeInteger && static_cast<double>(static_cast<int64_t>(number)) == number)) {
     throw_internal(env, std::string(name) + " is not a non-negative integer");
   }
   return static_cast<size_t>(number);
@@ -124,6 +126,89 @@ napi_value Run(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, nullptr, (std::string("simd-softmax: ") + error.what()).c_str());
   }
   return nullptr;
+}
+
+// ---- Staged small jobs ------------------------------------------------------------------------
+// Each environment (the main thread, each worker_thread) has two ArrayBuffers of kStagingBytes
+// that only its lib/ sees: small synchronous jobs are copied into the input one, computed into the
+// output one and copied out by lib/. A call then passes four numbers, and never makes V8 move a
+// small typed array's contents off its heap to hand out a pointer (which costs more than a
+// small softmax).
+constexpr size_t kStagingBytes = 4096;
+
+struct StagingBuffers {
+  napi_ref input = nullptr;
+  napi_ref output = nullptr;
+};
+
+void delete_staging_buffers(napi_env env, void* data, void* /*hint*/) {
+  auto* staging = static_cast<StagingBuffers*>(data);
+  if (staging->input != nullptr) napi_delete_reference(env, staging->input);
+  if (staging->output != nullptr) napi_delete_reference(env, staging->output);
+  delete staging;
+}
+
+// The address and byte length of a staging ArrayBuffer, looked up on every call: should it ever be
+// detached, its length reads 0 and the size check below refuses the job.
+void* staging_memory(napi_env env, napi_ref ref, size_t* bytes) {
+  napi_value buffer;
+  void* data = nullptr;
+  *bytes = 0;
+  if (napi_get_reference_value(env, ref, &buffer) != napi_ok || buffer == nullptr ||
+      napi_get_arraybuffer_info(env, buffer, &data, bytes) != napi_ok) {
+    throw_internal(env, "a staging buffer is gone");
+  }
+  return data;
+}
+
+// runStaged(kind, outer, dimSize, inner): run()'s job from the staging input into the staging output.
+napi_value RunStaged(napi_env env, napi_callback_info info) {
+  try {
+    constexpr size_t kArguments = 4;
+    size_t argc = kArguments;
+    napi_value args[kArguments];
+    void* data = nullptr;
+    if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok || argc != kArguments ||
+        napi_get_instance_data(env, &data) != napi_ok || data == nullptr) {
+      throw_internal(env, "runStaged() takes 4 arguments, after the staging buffers exist");
+    }
+    const auto* staging = static_cast<const StagingBuffers*>(data);
+    const double kind = read_number(env, args[0], "kind");
+    if (!(kind == 0.0 || kind == 1.0 || kind == 2.0 || kind == 3.0)) throw_internal(env, "kind is not 0, 1, 2 or 3");
+    SoftmaxJob job{};
+    job.op = static_cast<Op>(static_cast<int>(kind) % 2);
+    job.dtype = static_cast<Dtype>(static_cast<int>(kind) / 2);
+    job.outer = read_count(env, args[1], "outer");
+    job.dim_size = read_count(env, args[2], "dimSize");
+    job.inner = read_count(env, args[3], "inner");
+    size_t input_bytes, output_bytes;
+    job.input = staging_memory(env, staging->input, &input_bytes);
+    job.output = staging_memory(env, staging->output, &output_bytes);
+    // The job must fit both buffers (counted in double: the product of three counts may overflow).
+    const double bytes = static_cast<double>(job.outer) * static_cast<double>(job.dim_size) *
+                         static_cast<double>(job.inner) * (job.dtype == Dtype::kFloat32 ? 4.0 : 8.0);
+    if (bytes > static_cast<double>(input_bytes) || bytes > static_cast<double>(output_bytes)) {
+      throw_internal(env, "a staged job is larger than the staging buffers");
+    }
+    if (has_work(job)) run_job_parallel(job, active_kernel_set(), ThreadPool::shared());
+  } catch (const Napi::Error& error) {
+    error.ThrowAsJavaScriptException();
+  } catch (const std::exception& error) {
+    napi_throw_range_error(env, nullptr, (std::string("simd-softmax: ") + error.what()).c_str());
+  }
+  return nullptr;
+}
+
+// Creates this environment's staging buffers and exports them as stagingInput / stagingOutput.
+void create_staging_buffers(Napi::Env env, Napi::Object exports) {
+  auto* staging = new StagingBuffers();
+  NAPI_THROW_IF_FAILED_VOID(env, napi_set_instance_data(env, staging, delete_staging_buffers, nullptr));
+  const Napi::ArrayBuffer input = Napi::ArrayBuffer::New(env, kStagingBytes);
+  const Napi::ArrayBuffer output = Napi::ArrayBuffer::New(env, kStagingBytes);
+  NAPI_THROW_IF_FAILED_VOID(env, napi_create_reference(env, input, 1, &staging->input));
+  NAPI_THROW_IF_FAILED_VOID(env, napi_create_reference(env, output, 1, &staging->output));
+  exports.Set("stagingInput", input);
+  exports.Set("stagingOutput", output);
 }
 
 // Runs one job off the JS thread (on libuv's thread pool, which hands chunks to our pool), keeping
@@ -223,6 +308,14 @@ Napi::Value ComputeLoopForBenchmark(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(sink.load()));
 }
 
+// preferHugePages(array): advice for an array lib/ has just allocated and nothing has written yet.
+Napi::Value PreferHugePages(const Napi::CallbackInfo& info) {
+  if (info.Length() != 1 || !info[0].IsTypedArray()) throw_internal(info.Env(), "preferHugePages(array) takes a typed array");
+  const Napi::TypedArray array = info[0].As<Napi::TypedArray>();
+  prefer_huge_pages(static_cast<char*>(array.ArrayBuffer().Data()) + array.ByteOffset(), array.ByteLength());
+  return info.Env().Undefined();
+}
+
 // threads() / setThreads(n): the size of the process-wide pool, the calling thread included.
 Napi::Value Threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ThreadPool::shared().threads()));
@@ -253,7 +346,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // SIMD_SOFTMAX_NUM_THREADS appears when the addon loads.
   active_kernel_set();
   ThreadPool::shared();
-  for (const auto& [name, callback] : {std::pair<const char*, napi_callback>{"run", Run}, {"runAsync", RunAsync}}) {
+  create_staging_buffers(env, exports);
+  for (const auto& [name, callback] : {std::pair<const char*, napi_callback>{"run", Run}, {"runAsync", RunAsync},
+                                       {"runStaged", RunStaged}}) {
     napi_value function;
     NAPI_THROW_IF_FAILED(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, nullptr, &function), exports);
     exports.Set(name, function);
@@ -262,6 +357,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("copyForBenchmark", Napi::Function::New(env, CopyForBenchmark, "copyForBenchmark"));
   exports.Set("computeLoopForBenchmark", Napi::Function::New(env, ComputeLoopForBenchmark, "computeLoopForBenchmark"));
+  exports.Set("preferHugePages", Napi::Function::New(env, PreferHugePages, "preferHugePages"));
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
   exports.Set("runnableIsas", Napi::Function::New(env, RunnableIsas, "runnableIsas"));
   return exports;

@@ -9,7 +9,8 @@
 // A vector operation struct V (F32x8, F64x4, F32x1, ...) provides:
 //   Scalar, Vec, Wide (a vector of double accumulators, one per lane), kLanes;
 //   zero(), set1(s), load(p), store(p, v), load_partial(p, count, fill), store_partial(p, count, v)
-//     (count in [1, kLanes); lanes >= count of a partial load hold `fill`);
+//     (count in [1, kLanes); lanes >= count of a partial load hold `fill`); keep_first(v, count)
+//     (v with lanes >= count set to +0);
 //   add, sub, mul; fmadd(a, b, c) = a * b + c (fused where the ISA has FMA);
 //   max(a, b) = a > b ? a : b per lane, so b whenever either is NaN (x86 MAXPS semantics);
 //   pow2_from_biased(v): the bits of v shifted left by kMantissaBits, read as a float;
@@ -192,11 +193,12 @@ double row_sum_exp(const typename V::Scalar* x, typename V::Scalar* y, size_t n,
       s3 = V::add(s3, e[3]);
     }
     for (; i + L <= block_end; i += L) s0 = V::add(s0, exp_at(i));
-    // Tail padded with -inf, whose exp is 0 (or NaN when the row max is -inf: the row is NaN then).
+    // Tail padded with the max, so that the padding takes exp's fast path with the rest (padding
+    // whose exp underflowed would cost a microcode assist per lane on some CPUs); its lanes are
+    // zeroed after the exp.
     if (i < block_end) {
       const size_t count = block_end - i;
-      const Vec e = exp_nonpositive<V>(
-          V::sub(V::load_partial(x + i, count, V::set1(-std::numeric_limits<typename V::Scalar>::infinity())), max_v));
+      const Vec e = V::keep_first(exp_nonpositive<V>(V::sub(V::load_partial(x + i, count, max_v), max_v)), count);
       if (kStoreExp) V::store_partial(y + i, count, e);
       s0 = V::add(s0, e);
     }

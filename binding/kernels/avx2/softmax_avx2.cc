@@ -35,6 +35,7 @@ struct F32x8 {
     return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, mask), _mm256_castsi256_ps(mask));
   }
   static void store_partial(float* p, size_t count, Vec v) { _mm256_maskstore_ps(p, tail_mask(count), v); }
+  static Vec keep_first(Vec v, size_t count) { return _mm256_and_ps(v, _mm256_castsi256_ps(tail_mask(count))); }
   // A non-temporal store (past the caches) to a 32-byte aligned address.
   static constexpr size_t kStreamAlignment = 32;
   static void stream(float* p, Vec v) { _mm256_stream_ps(p, v); }
@@ -83,6 +84,7 @@ struct F64x4 {
     return _mm256_blendv_pd(fill, _mm256_maskload_pd(p, mask), _mm256_castsi256_pd(mask));
   }
   static void store_partial(double* p, size_t count, Vec v) { _mm256_maskstore_pd(p, tail_mask(count), v); }
+  static Vec keep_first(Vec v, size_t count) { return _mm256_and_pd(v, _mm256_castsi256_pd(tail_mask(count))); }
   static constexpr size_t kStreamAlignment = 32;
   static void stream(double* p, Vec v) { _mm256_stream_pd(p, v); }
   static void stream_fence() { _mm_sfence(); }

@@ -34,6 +34,11 @@ struct F32x4 {
     vst1q_f32(lanes, v);
     std::memcpy(p, lanes, count * sizeof(float));
   }
+  static Vec keep_first(Vec v, size_t count) {
+    float lanes[kLanes] = {};
+    store_partial(lanes, count, v);
+    return vld1q_f32(lanes);
+  }
   // No non-temporal vector store is worth it here: streaming is a plain store.
   static constexpr size_t kStreamAlignment = 1;
   static void stream(float* p, Vec v) { vst1q_f32(p, v); }
@@ -81,6 +86,11 @@ struct F64x2 {
     double lanes[kLanes];
     vst1q_f64(lanes, v);
     std::memcpy(p, lanes, count * sizeof(double));
+  }
+  static Vec keep_first(Vec v, size_t count) {
+    double lanes[kLanes] = {};
+    store_partial(lanes, count, v);
+    return vld1q_f64(lanes);
   }
   static constexpr size_t kStreamAlignment = 1;
   static void stream(double* p, Vec v) { vst1q_f64(p, v); }

@@ -27,6 +27,7 @@ struct OneLane {
   static void store_partial(Scalar* p, size_t count, Vec v) {
     if (count) *p = v;
   }
+  static Vec keep_first(Vec v, size_t count) { return count ? v : Scalar(0); }
   static constexpr size_t kStreamAlignment = 1;
   static void stream(Scalar* p, Vec v) { *p = v; }
   static void stream_fence() {}
