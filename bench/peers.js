@@ -1,6 +1,6 @@
 // What the bench compares against: a plain JavaScript loop (what a Node user writes by hand), a
-// float64 reference that checks every timed result, and PyTorch when Debian's python3-torch is
-// there (not a dependency).
+// float64 reference that checks every timed result, PyTorch when Debian's python3-torch is there,
+// and onnxruntime-node when it is installed (neither is a dependency).
 'use strict';
 
 const { spawnSync } = require('node:child_process');
@@ -63,4 +63,22 @@ function torchTimes(jobs) {
   return { available: true, version, results: JSON.parse(run.stdout) };
 }
 
-module.exports = { jsLoop, reference, maxError, torchTimes };
+/**
+ * onnxruntime-node side by side, if it resolves from this package:
+ * { available, version, results: {key: ns}, errors: {key: message} }.
+ */
+function onnxruntimeTimes(jobs) {
+  try {
+    require.resolve('onnxruntime-node');
+  } catch {
+    return { available: false, reason: 'not installed (ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node)' };
+  }
+  const script = path.join(__dirname, 'onnxruntime-peer.js');
+  const run = spawnSync(process.execPath, [script], { input: JSON.stringify(jobs), encoding: 'utf8', maxBuffer: 1 << 24,
+    stdio: ['pipe', 'pipe', 'inherit'] });
+  if (run.status !== 0) return { available: false, reason: `its run failed (exit ${run.status})` };
+  const { version, results, errors } = JSON.parse(run.stdout);
+  return { available: true, version, results, errors };
+}
+
+module.exports = { jsLoop, reference, maxError, torchTimes, onnxruntimeTimes };

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench`: native throughput of simd-softmax on the standard cases, side by side with the
-// memcpy of the same bytes, a plain JavaScript loop and (when installed) PyTorch, all measured in
-// this run. Every timed result is checked against a float64 reference.
+// memcpy of the same bytes, a plain JavaScript loop and (when installed) PyTorch and onnxruntime-node,
+// all measured in this run. Every timed result is checked against a float64 reference.
 //
 //   npm run bench [-- --quick] [--cases cls,big] [--threads 1,2] [--json FILE] [--svg FILE] [--no-torch]
+//                 [--no-onnxruntime]
 'use strict';
 
 const fs = require('node:fs');
@@ -13,12 +14,12 @@ const path = require('node:path');
 const simd = require('..');
 const { native } = require('../dist/native.js');
 const { CASES, QUICK_CASES } = require('./cases.js');
-const { jsLoop, maxError, reference, torchTimes } = require('./peers.js');
+const { jsLoop, maxError, onnxruntimeTimes, reference, torchTimes } = require('./peers.js');
 const { gaussianArray } = require('./random.js');
 const { barChart } = require('./svg.js');
 
 function parseArgs(argv) {
-  const args = { quick: false, cases: undefined, threads: undefined, json: undefined, svg: undefined, torch: true };
+  const args = { quick: false, cases: undefined, threads: undefined, json: undefined, svg: undefined, torch: true, onnxruntime: true };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -31,7 +32,10 @@ function parseArgs(argv) {
     else if (flag === '--json') args.json = value();
     else if (flag === '--svg') args.svg = value();
     else if (flag === '--no-torch') args.torch = false;
-    else throw new Error(`unknown option ${flag} (options: --quick, --cases a,b, --threads 1,2, --json FILE, --svg FILE, --no-torch)`);
+    else if (flag === '--no-onnxruntime') args.onnxruntime = false;
+    else {
+      throw new Error(`unknown option ${flag} (options: --quick, --cases a,b, --threads 1,2, --json FILE, --svg FILE, --no-torch, --no-onnxruntime)`);
+    }
   }
   if (args.threads !== undefined && !args.threads.every((t) => Number.isInteger(t) && t >= 1)) {
     throw new Error('--threads takes positive integers, e.g. --threads 1,2');
@@ -137,7 +141,7 @@ function main() {
   const ceilingBefore = maxThreads > 1 ? threadScalingCeiling(maxThreads, args.quick ? 5 : 11) : undefined;
 
   const records = [];
-  const torchJobs = [];
+  const peerJobs = [];
   for (const c of cases) {
     const Ctor = c.dtype === 'float32' ? Float32Array : Float64Array;
     const numel = c.shape.reduce((a, b) => a * b, 1);
@@ -178,7 +182,7 @@ function main() {
             gbps: bytes / ns, jsLoopNs: jsNs, vsJsLoop: jsNs / ns, memcpyNs: copyNs, memcpyGbps: bytes / copyNs,
             percentOfMemcpy: (100 * copyNs) / ns, maxError: errors[mode], jsLoopMaxError: jsError, key,
           });
-          torchJobs.push({ key, shape: c.shape, dim: c.dim, dtype: c.dtype, op: log ? 'log_softmax' : 'softmax', mode, threads,
+          peerJobs.push({ key, shape: c.shape, dim: c.dim, dtype: c.dtype, op: log ? 'log_softmax' : 'softmax', mode, threads,
             repeats: rounds, minSeconds: minNs / 1e9 });
           process.stderr.write(`  ${c.name} ${op} ${mode} ${threads}t: ${formatTime(ns)}  ${(bytes / ns).toFixed(2)} GB/s\n`);
         }
@@ -189,36 +193,51 @@ function main() {
   simd.setNumThreads(initialThreads);
   const ceiling = ceilingBefore === undefined ? undefined : { before: ceilingBefore, after: ceilingAfter };
 
-  let torchVersion;
+  // The peers run in their own processes on the same cases; each fills its column where it ran.
+  const peers = [];
   if (args.torch) {
     process.stderr.write('measuring PyTorch (Debian python3-torch) on the same cases...\n');
-    const torch = torchTimes(torchJobs);
+    const torch = torchTimes(peerJobs);
     if (torch.available) {
-      torchVersion = torch.version;
-      for (const r of records) {
-        const seconds = torch.results[r.key];
-        if (seconds !== undefined) {
-          r.torchNs = seconds * 1e9;
-          r.vsTorch = r.torchNs / r.medianNs;
-        }
-      }
+      peers.push({ name: 'torch', version: torch.version, nsByKey: (key) => (torch.results[key] === undefined ? undefined : torch.results[key] * 1e9) });
     } else {
-      process.stderr.write('PyTorch not available: the torch columns are left empty\n');
+      process.stderr.write('PyTorch not available: its column is left empty\n');
     }
   }
+  if (args.onnxruntime) {
+    process.stderr.write('measuring onnxruntime-node on the same cases...\n');
+    const ort = onnxruntimeTimes(peerJobs);
+    if (ort.available) {
+      peers.push({ name: 'onnxruntime', version: ort.version, nsByKey: (key) => ort.results[key] });
+      for (const [key, message] of Object.entries(ort.errors)) process.stderr.write(`onnxruntime ${key}: ${message}; not timed\n`);
+    } else {
+      process.stderr.write(`onnxruntime-node ${ort.reason}: its column is left empty\n`);
+    }
+  }
+  for (const r of records) {
+    for (const peer of peers) {
+      const ns = peer.nsByKey(r.key);
+      if (ns !== undefined) {
+        r[`${peer.name}Ns`] = ns;
+        r[`vs${peer.name[0].toUpperCase()}${peer.name.slice(1)}`] = ns / r.medianNs;
+      }
+    }
+  }
+  const versions = Object.fromEntries(peers.map((peer) => [peer.name, peer.version]));
   for (const r of records) delete r.key;
 
   const rows = [['case', 'shape', 'dim', 'dtype', 'op', 'mode', 'thr', 'median/call', 'GB/s', 'x JS loop', '% memcpy',
-    torchVersion ? `x torch ${torchVersion}` : 'x torch']];
+    versions.torch ? `x torch ${versions.torch}` : 'x torch', versions.onnxruntime ? `x ort ${versions.onnxruntime}` : 'x ort']];
   for (const r of records) {
     rows.push([r.case, `[${r.shape.join(',')}]`, String(r.dim), r.dtype, r.op, r.mode, String(r.threads), formatTime(r.medianNs),
-      r.gbps.toFixed(2), r.vsJsLoop.toFixed(1), r.percentOfMemcpy.toFixed(0), r.vsTorch === undefined ? '-' : r.vsTorch.toFixed(2)]);
+      r.gbps.toFixed(2), r.vsJsLoop.toFixed(1), r.percentOfMemcpy.toFixed(0), r.vsTorch === undefined ? '-' : r.vsTorch.toFixed(2),
+      r.vsOnnxruntime === undefined ? '-' : r.vsOnnxruntime.toFixed(2)]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const line = (row) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
   console.log(`\n${line(rows[0])}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of rows.slice(1)) console.log(line(row));
-  console.log('\nGB/s = (input + output bytes) / median time per call; x JS loop and x torch = their time / ours; ' +
+  console.log('\nGB/s = (input + output bytes) / median time per call; x JS loop, x torch and x ort (onnxruntime-node) = their time / ours; ' +
     '% memcpy = a native memcpy of the same bytes, on the same threads, as a share of our time.');
   if (ceiling) {
     console.log(`Thread-scaling ceiling of this machine during the run (a pure compute loop on ${maxThreads} threads vs 1): ` +
@@ -227,7 +246,7 @@ function main() {
 
   if (args.json) {
     fs.writeFileSync(args.json,
-      `${JSON.stringify({ machine: header(threadCounts), torch: torchVersion ?? null, threadScalingCeiling: ceiling ?? null, records }, null, 1)}\n`);
+      `${JSON.stringify({ machine: header(threadCounts), torch: versions.torch ?? null, onnxruntime: versions.onnxruntime ?? null, threadScalingCeiling: ceiling ?? null, records }, null, 1)}\n`);
     console.log(`wrote ${args.json}`);
   }
   if (args.svg) {
