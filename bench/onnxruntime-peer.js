@@ -11,6 +11,7 @@
 const { softmaxModel } = require('./onnx-model.js');
 const { maxError, reference } = require('./peers.js');
 const { gaussianArray } = require('./random.js');
+const { median, splitAroundDim } = require('./stats.js');
 
 async function medianNs(run, repeats, minNs) {
   // Warm-up, then `repeats` samples of back-to-back awaited calls lasting at least minNs each.
@@ -27,9 +28,7 @@ async function medianNs(run, repeats, minNs) {
     } while (elapsed < minNs);
     samples.push(elapsed / calls);
   }
-  samples.sort((a, b) => a - b);
-  const mid = samples.length >> 1;
-  return samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
+  return median(samples);
 }
 
 async function main() {
@@ -41,8 +40,7 @@ async function main() {
     const Ctor = job.dtype === 'float32' ? Float32Array : Float64Array;
     const numel = job.shape.reduce((a, b) => a * b, 1);
     const axis = (job.dim + job.shape.length) % job.shape.length;
-    const outer = job.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-    const inner = job.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const [outer, dimSize, inner] = splitAroundDim(job.shape, job.dim);
     const log = job.op === 'log_softmax';
     const x = gaussianArray(Ctor, numel, 42, 3);
     const session = await ort.InferenceSession.create(softmaxModel(log ? 'LogSoftmax' : 'Softmax', axis, job.dtype, job.shape),
@@ -54,7 +52,7 @@ async function main() {
       ? async () => { await session.run(feeds, { y: out }); last = out.data; }
       : async () => { last = (await session.run(feeds)).y.data; };
     const ns = await medianNs(run, job.repeats, job.minSeconds * 1e9);
-    const error = maxError(last, reference(x, outer, job.shape[axis], inner, log), log);
+    const error = maxError(last, reference(x, outer, dimSize, inner, log), log);
     const bound = job.dtype === 'float32' ? 1e-5 : 1e-12;
     if (error <= bound) results[job.key] = ns;
     else errors[job.key] = `max error ${error} exceeds ${bound}`;

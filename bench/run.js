@@ -16,6 +16,7 @@ const { native } = require('../dist/native.js');
 const { CASES, QUICK_CASES } = require('./cases.js');
 const { jsLoop, maxError, onnxruntimeTimes, reference, torchTimes } = require('./peers.js');
 const { gaussianArray } = require('./random.js');
+const { median, splitAroundDim } = require('./stats.js');
 const { barChart } = require('./svg.js');
 
 function parseArgs(argv) {
@@ -41,19 +42,6 @@ function parseArgs(argv) {
     throw new Error('--threads takes positive integers, e.g. --threads 1,2');
   }
   return args;
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-function splitAroundDim(shape, dim) {
-  const d = (dim + shape.length) % shape.length;
-  const outer = shape.slice(0, d).reduce((a, b) => a * b, 1);
-  const inner = shape.slice(d + 1).reduce((a, b) => a * b, 1);
-  return [outer, shape[d], inner];
 }
 
 /**

@@ -51,7 +51,7 @@ export async function logSoftmaxAsync(input: TensorLike, dim: number, options?: 
 }
 
 function runSync(job: PreparedJob): Tensor {
-  if (job.length > 0 && job.length * bytesPerElement(job.dtype) <= STAGING_BYTES) return runStaged(job);
+  if (job.length > 0 && job.length * arrayConstructor(job.dtype).BYTES_PER_ELEMENT <= STAGING_BYTES) return runStaged(job);
   const { computeFrom, output } = placeOutput(job);
   if (job.length > 0) native.run(job.kind, computeFrom, output, job.outer, job.dimSize, job.inner);
   return new Tensor(output, job.shape, TRUSTED);
@@ -96,10 +96,6 @@ function runStaged(job: PreparedJob): Tensor {
   const output = job.out ?? new (arrayConstructor(job.dtype))(job.length);
   copyElements(output, stagingOutput(job.dtype, job.length));
   return new Tensor(output, job.shape, TRUSTED);
-}
-
-function bytesPerElement(dtype: Dtype): number {
-  return dtype === 'float32' ? 4 : 8;
 }
 
 /** A validated call: what the addon computes, and the shape of the tensor it returns. */

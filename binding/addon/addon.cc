@@ -70,37 +70,49 @@ struct JobArguments {
   napi_value output;
 };
 
+// A job's op, dtype and {outer, dim_size, inner} from the arguments kind, outer, dimSize and inner;
+// its buffers are left for the caller to set.
+SoftmaxJob read_layout(napi_env env, napi_value kind_value, napi_value outer, napi_value dim_size, napi_value inner) {
+  const double kind = read_number(env, kind_value, "kind");
+  if (!(kind == 0.0 || kind == 1.0 || kind == 2.0 || kind == 3.0)) throw_internal(env, "kind is not 0, 1, 2 or 3");
+  SoftmaxJob job{};
+  job.op = static_cast<Op>(static_cast<int>(kind) % 2);
+  job.dtype = static_cast<Dtype>(static_cast<int>(kind) / 2);
+  job.outer = read_count(env, outer, "outer");
+  job.dim_size = read_count(env, dim_size, "dimSize");
+  job.inner = read_count(env, inner, "inner");
+  return job;
+}
+
+size_t element_bytes(Dtype dtype) { return dtype == Dtype::kFloat32 ? sizeof(float) : sizeof(double); }
+
+// outer * dim_size * inner, in double: the product of three counts may overflow size_t.
+double element_count(const SoftmaxJob& job) {
+  return static_cast<double>(job.outer) * static_cast<double>(job.dim_size) * static_cast<double>(job.inner);
+}
+
 JobArguments read_job(napi_env env, napi_callback_info info) {
   size_t argc = kRunArguments;
   napi_value args[kRunArguments];
   if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok || argc != kRunArguments) {
     throw_internal(env, "run() takes 6 arguments");
   }
-  const double kind = read_number(env, args[0], "kind");
-  if (!(kind == 0.0 || kind == 1.0 || kind == 2.0 || kind == 3.0)) throw_internal(env, "kind is not 0, 1, 2 or 3");
-  SoftmaxJob job{};
-  job.op = static_cast<Op>(static_cast<int>(kind) % 2);
-  job.dtype = static_cast<Dtype>(static_cast<int>(kind) / 2);
+  SoftmaxJob job = read_layout(env, args[0], args[3], args[4], args[5]);
   const TypedArrayView input = read_typed_array(env, args[1], "input");
   const TypedArrayView output = read_typed_array(env, args[2], "output");
-  job.outer = read_count(env, args[3], "outer");
-  job.dim_size = read_count(env, args[4], "dimSize");
-  job.inner = read_count(env, args[5], "inner");
 
   // The buffers must be of the job's dtype and hold outer * dim_size * inner elements.
   const napi_typedarray_type expected = job.dtype == Dtype::kFloat32 ? napi_float32_array : napi_float64_array;
   if (input.type != expected || output.type != expected) throw_internal(env, "buffer type differs from dtype");
-  const double elements =
-      static_cast<double>(job.outer) * static_cast<double>(job.dim_size) * static_cast<double>(job.inner);
+  const double elements = element_count(job);
   if (elements > static_cast<double>(input.length) || elements > static_cast<double>(output.length)) {
     throw_internal(env, "buffers are smaller than outer * dimSize * inner");
   }
   // Partial overlap would corrupt the result. lib/ rejects it for arrays over the same buffer; this
   // catches what JS cannot see (two SharedArrayBuffer objects over the same memory).
-  const size_t element_size = job.dtype == Dtype::kFloat32 ? sizeof(float) : sizeof(double);
   const uintptr_t in_begin = reinterpret_cast<uintptr_t>(input.data);
   const uintptr_t out_begin = reinterpret_cast<uintptr_t>(output.data);
-  const size_t byte_count = static_cast<size_t>(elements) * element_size;
+  const size_t byte_count = static_cast<size_t>(elements) * element_bytes(job.dtype);
   if (in_begin != out_begin && byte_count > 0 && in_begin < out_begin + byte_count &&
       out_begin < in_begin + byte_count) {
     throw Napi::RangeError::New(env,
@@ -113,11 +125,12 @@ JobArguments read_job(napi_env env, napi_callback_info info) {
 
 bool has_work(const SoftmaxJob& job) { return job.outer > 0 && job.dim_size > 0 && job.inner > 0; }
 
-// run(...): computes on the calling thread and the pool; returns when done.
-napi_value Run(napi_env env, napi_callback_info info) {
+// Runs body(), which returns the call's result, and turns its C++ exceptions into the pending JS
+// exception; the raw Node-API callbacks below all end here.
+template <class Body>
+napi_value with_js_exceptions(napi_env env, Body body) {
   try {
-    const JobArguments arguments = read_job(env, info);
-    if (has_work(arguments.job)) run_job_parallel(arguments.job, active_kernel_set(), ThreadPool::shared());
+    return body();
   } catch (const Napi::Error& error) {
     // As node-addon-api's own wrappers do: the C++ error becomes the pending JS exception.
     error.ThrowAsJavaScriptException();
@@ -126,6 +139,15 @@ napi_value Run(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, nullptr, (std::string("simd-softmax: ") + error.what()).c_str());
   }
   return nullptr;
+}
+
+// run(...): computes on the calling thread and the pool; returns when done.
+napi_value Run(napi_env env, napi_callback_info info) {
+  return with_js_exceptions(env, [&]() -> napi_value {
+    const JobArguments arguments = read_job(env, info);
+    if (has_work(arguments.job)) run_job_parallel(arguments.job, active_kernel_set(), ThreadPool::shared());
+    return nullptr;
+  });
 }
 
 // ---- Staged small jobs ------------------------------------------------------------------------
@@ -163,7 +185,7 @@ void* staging_memory(napi_env env, napi_ref ref, size_t* bytes) {
 
 // runStaged(kind, outer, dimSize, inner): run()'s job from the staging input into the staging output.
 napi_value RunStaged(napi_env env, napi_callback_info info) {
-  try {
+  return with_js_exceptions(env, [&]() -> napi_value {
     constexpr size_t kArguments = 4;
     size_t argc = kArguments;
     napi_value args[kArguments];
@@ -173,30 +195,18 @@ napi_value RunStaged(napi_env env, napi_callback_info info) {
       throw_internal(env, "runStaged() takes 4 arguments, after the staging buffers exist");
     }
     const auto* staging = static_cast<const StagingBuffers*>(data);
-    const double kind = read_number(env, args[0], "kind");
-    if (!(kind == 0.0 || kind == 1.0 || kind == 2.0 || kind == 3.0)) throw_internal(env, "kind is not 0, 1, 2 or 3");
-    SoftmaxJob job{};
-    job.op = static_cast<Op>(static_cast<int>(kind) % 2);
-    job.dtype = static_cast<Dtype>(static_cast<int>(kind) / 2);
-    job.outer = read_count(env, args[1], "outer");
-    job.dim_size = read_count(env, args[2], "dimSize");
-    job.inner = read_count(env, args[3], "inner");
+    SoftmaxJob job = read_layout(env, args[0], args[1], args[2], args[3]);
     size_t input_bytes, output_bytes;
     job.input = staging_memory(env, staging->input, &input_bytes);
     job.output = staging_memory(env, staging->output, &output_bytes);
-    // The job must fit both buffers (counted in double: the product of three counts may overflow).
-    const double bytes = static_cast<double>(job.outer) * static_cast<double>(job.dim_size) *
-                         static_cast<double>(job.inner) * (job.dtype == Dtype::kFloat32 ? 4.0 : 8.0);
+    // The job must fit both buffers.
+    const double bytes = element_count(job) * static_cast<double>(element_bytes(job.dtype));
     if (bytes > static_cast<double>(input_bytes) || bytes > static_cast<double>(output_bytes)) {
       throw_internal(env, "a staged job is larger than the staging buffers");
     }
     if (has_work(job)) run_job_parallel(job, active_kernel_set(), ThreadPool::shared());
-  } catch (const Napi::Error& error) {
-    error.ThrowAsJavaScriptException();
-  } catch (const std::exception& error) {
-    napi_throw_range_error(env, nullptr, (std::string("simd-softmax: ") + error.what()).c_str());
-  }
-  return nullptr;
+    return nullptr;
+  });
 }
 
 // Creates this environment's staging buffers and exports them as stagingInput / stagingOutput.
@@ -247,20 +257,14 @@ class SoftmaxWorker : public Napi::AsyncWorker {
 
 // runAsync(...): the same arguments as run(); returns a promise that resolves when the output is written.
 napi_value RunAsync(napi_env env, napi_callback_info info) {
-  try {
+  return with_js_exceptions(env, [&]() -> napi_value {
     const JobArguments arguments = read_job(env, info);
     auto* worker = new SoftmaxWorker(Napi::Env(env), arguments.job, Napi::Object(env, arguments.input),
                                      Napi::Object(env, arguments.output));
     const Napi::Promise promise = worker->promise();
     worker->Queue();  // the worker deletes itself after OnOK/OnError
     return promise;
-  } catch (const Napi::Error& error) {
-    error.ThrowAsJavaScriptException();
-    return nullptr;
-  } catch (const std::exception& error) {
-    napi_throw_range_error(env, nullptr, (std::string("simd-softmax: ") + error.what()).c_str());
-    return nullptr;
-  }
+  });
 }
 
 // copyForBenchmark(source, destination): memcpy of the source's bytes, split over the pool's
