@@ -94,6 +94,43 @@ describe.each(['float32', 'float64'] as const)('%s', (dtype) => {
     }
   });
 
+  test('slices wider than a panel (4 KiB of columns): accurate, and bitwise what 64-column slices give', () => {
+    const random = seededRandom(7);
+    const rows = 300;
+    const width = 2100; // float32: two panels of 1024 and a tail; float64: four panels of 512 and a tail
+    const data = randomData(random, rows * width, dtype, 10);
+    // Special columns: all -inf, one finite among -inf, a NaN, a +inf, a huge value.
+    for (let k = 0; k < rows; k++) {
+      data[k * width + 3] = -Infinity;
+      if (k !== 150) data[k * width + 1030] = -Infinity;
+    }
+    data[77 * width + 600] = NaN;
+    data[12 * width + 1500] = Infinity;
+    data[200 * width + 2050] = 1e30;
+    for (const log of [false, true]) {
+      const op = log ? logSoftmax : softmax;
+      const want = referenceSoftmax(data, [rows, width], 0, log);
+      const wide = op({ data, shape: [rows, width] }, 0).data;
+      const report = compare(wide, want, dtype, log);
+      expect(report.mismatches).toEqual([]);
+      expect(log ? report.maxLogError : report.maxRelative).toBeLessThanOrEqual(log ? BOUNDS[dtype].logSoftmax : BOUNDS[dtype].softmax);
+      for (const first of [0, 576, 1024, 1472, 2036]) {
+        const narrowWidth = 64;
+        const narrow = dtype === 'float32' ? new Float32Array(rows * narrowWidth) : new Float64Array(rows * narrowWidth);
+        const slice = narrow.slice();
+        for (let k = 0; k < rows; k++) {
+          for (let c = 0; c < narrowWidth; c++) {
+            narrow[k * narrowWidth + c] = data[k * width + first + c];
+            slice[k * narrowWidth + c] = wide[k * width + first + c];
+          }
+        }
+        const computed = op({ data: narrow, shape: [rows, narrowWidth] }, 0).data;
+        if (!sameBits(computed, slice)) throw new Error(`columns ${first}-${first + narrowWidth - 1}, log ${log}: not bitwise equal`);
+      }
+    }
+    checkAccuracy(randomData(random, 2 * 40 * 1100, dtype, 3), [2, 40, 1100], 1, false, '[2, 40, 1100] dim 1');
+  });
+
   test('rows of a million elements keep |sum - 1| within the bound', () => {
     const random = seededRandom(5);
     for (const scale of [0.01, 3]) {

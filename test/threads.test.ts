@@ -64,7 +64,7 @@ describe('1 thread and N threads agree', () => {
     const random = seededRandom(11);
     const cases: [number[], number][] = [
       [[64, 1000], 1], [[8, 32000], -1], [[3, 40000], 1], [[4096, 33], 0], [[16, 1000, 64], 1], [[2, 300, 257], 1],
-      [[5, 7, 1031], 0], [[70000, 3], 0], [[1, 50000, 2], 1],
+      [[5, 7, 1031], 0], [[70000, 3], 0], [[1, 50000, 2], 1], [[300, 2100], 0], [[3, 200, 4200], 1],
     ];
     for (const [shape, dim] of cases) {
       const data = randomArray(random, shape.reduce((a, b) => a * b, 1), dtype);

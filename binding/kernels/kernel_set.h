@@ -6,6 +6,11 @@
 
 namespace simd_softmax {
 
+// Columns kernels take columns in panels of this many bytes of each row (1024 float32 or 512
+// float64 columns), sweeping whole row segments; thread partitions of slices that wide cut at panel
+// bounds (core/parallel_job.cc).
+constexpr size_t kColumnPanelBytes = 4096;
+
 // The max of a row segment and the sum of e^(x - max) over it: segments of one row merge
 // associatively, (m1, s1) + (m2, s2) = (M, s1 e^(m1 - M) + s2 e^(m2 - M)) with M = max(m1, m2).
 struct SegmentStats {
