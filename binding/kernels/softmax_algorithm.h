@@ -337,8 +337,8 @@ SegmentStats segment_stats(const typename V::Scalar* input, typename V::Scalar* 
 // ---- Any other dim: columns of a {dim_size, inner} slice, one vector of columns at a time ----
 
 // kVectors vectors of adjacent columns per row: with 8 AVX2 vectors, four whole cache lines of
-// float32 columns, so every line fetched is used, and eight independent chains per step; with a
-// panel's 128, the per-column state lives in L1 arrays instead of registers. With
+// float32 columns, so every line fetched is used, and eight independent chains per step; in a
+// panel (128 AVX2 vectors), the per-column state lives in L1 arrays instead of registers. With
 // kPartial, one vector of which only `count` lanes are columns (the tail), through partial loads
 // and stores; whole vectors compile to plain loads and stores.
 template <class V, bool kLog, size_t kVectors, bool kPartial>
@@ -406,9 +406,9 @@ void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim
 // - Down thousands of rows that stride is what costs: on this VM a 64-column strided read of a
 //   [4096, 1024] slice took 1105 us, the same bytes read in order 215 us. A panel reads 4 KiB of
 //   each row in order, and its per-column state (max, float and double sums, factors: about 20 KiB)
-//   stays in L1. Against 8-vector
-//   blocks, side by side: [4096, 1024] dim 0 2.1x (log-softmax 1.5x), [1024, 1024] 1.6x, [512, 4096]
-//   1.4x, [64, 100, 1024] dim 1 1.4x, float64 [1024, 1024] 1.3x; half-width panels gained nothing.
+//   stays in L1. Against 8-vector blocks, side by side at 1 thread: [4096, 1024] dim 0 2.1x
+//   (log-softmax 1.5x), [1024, 1024] 1.6x, [512, 4096] 1.4x, [64, 100, 1024] dim 1 1.4x, float64
+//   [1024, 1024] 1.3x. Half-width panels (2 KiB of each row) were no faster than 8-vector blocks.
 constexpr size_t kWideVectors = 8;
 
 template <class V, bool kLog>
