@@ -116,16 +116,16 @@ describe.each(['float32', 'float64'] as const)('%s', (dtype) => {
       expect(log ? report.maxLogError : report.maxRelative).toBeLessThanOrEqual(log ? BOUNDS[dtype].logSoftmax : BOUNDS[dtype].softmax);
       for (const first of [0, 576, 1024, 1472, 2036]) {
         const narrowWidth = 64;
-        const narrow = dtype === 'float32' ? new Float32Array(rows * narrowWidth) : new Float64Array(rows * narrowWidth);
-        const slice = narrow.slice();
+        const narrowInput = dtype === 'float32' ? new Float32Array(rows * narrowWidth) : new Float64Array(rows * narrowWidth);
+        const wideWindow = narrowInput.slice();
         for (let k = 0; k < rows; k++) {
           for (let c = 0; c < narrowWidth; c++) {
-            narrow[k * narrowWidth + c] = data[k * width + first + c];
-            slice[k * narrowWidth + c] = wide[k * width + first + c];
+            narrowInput[k * narrowWidth + c] = data[k * width + first + c];
+            wideWindow[k * narrowWidth + c] = wide[k * width + first + c];
           }
         }
-        const computed = op({ data: narrow, shape: [rows, narrowWidth] }, 0).data;
-        if (!sameBits(computed, slice)) throw new Error(`columns ${first}-${first + narrowWidth - 1}, log ${log}: not bitwise equal`);
+        const narrowResult = op({ data: narrowInput, shape: [rows, narrowWidth] }, 0).data;
+        if (!sameBits(narrowResult, wideWindow)) throw new Error(`columns ${first}-${first + narrowWidth - 1}, log ${log}: not bitwise equal`);
       }
     }
     checkAccuracy(randomData(random, 2 * 40 * 1100, dtype, 3), [2, 40, 1100], 1, false, '[2, 40, 1100] dim 1');

@@ -117,11 +117,13 @@ void run_parallel_typed(const SoftmaxJob& job, const KernelSet& kernel_set, cons
   const size_t elements = job.outer * job.dim_size * job.inner;
   const size_t units = work_units(job);
   const size_t panel_columns = kColumnPanelBytes / sizeof(Scalar);
+  // Slices at least a panel wide, where the columns kernel works by panels.
+  const bool panel_slices = job.inner >= panel_columns;
   size_t threads = std::min(pool.threads(), std::max<size_t>(1, elements / kMinElementsPerThread));
-  // Slices wide enough for the columns kernel's panels get at least one panel per thread: narrower
-  // pieces read each row in short strided runs, and on [4096, 1024] dim 0 two threads with half a
-  // panel each took 3.7 ms against 2.7 ms for one thread with the whole panel.
-  if (job.inner >= panel_columns) threads = std::min(threads, std::max<size_t>(1, units / panel_columns));
+  // Such slices get at least one panel per thread: narrower pieces read each row in short strided
+  // runs, and on [4096, 1024] dim 0 two threads with half a panel each took 3.7 ms against 2.7 ms
+  // for one thread with the whole panel.
+  if (panel_slices) threads = std::min(threads, std::max<size_t>(1, units / panel_columns));
   if (threads <= 1) {
     run_job(job, kernel_set);
     return;
@@ -132,7 +134,7 @@ void run_parallel_typed(const SoftmaxJob& job, const KernelSet& kernel_set, cons
   }
   // Rows (or columns) in near-equal contiguous blocks, kChunksPerThread per thread. Columns are cut
   // at whole panels where slices are that wide, else at 64 columns.
-  const size_t align = job.inner == 1 ? 1 : job.inner >= panel_columns ? panel_columns : kColumnAlignment;
+  const size_t align = job.inner == 1 ? 1 : panel_slices ? panel_columns : kColumnAlignment;
   const size_t chunks = std::min(threads * kChunksPerThread, ceil_div(units, align));
   auto block = [&](size_t chunk) {
     size_t begin, end;
