@@ -62,9 +62,11 @@ describe('setNumThreads / getNumThreads', () => {
 describe('1 thread and N threads agree', () => {
   test.each(['float32', 'float64'] as const)('%s: bitwise where rows and columns are whole', (dtype) => {
     const random = seededRandom(11);
+    // Each case has, for up to 4 threads, at least as many rows, or pieces of columns (a panel of
+    // 4 KiB of each row, or 64 columns), as threads: nothing is split along the reduced dim.
     const cases: [number[], number][] = [
-      [[64, 1000], 1], [[8, 32000], -1], [[3, 40000], 1], [[4096, 33], 0], [[16, 1000, 64], 1], [[2, 300, 257], 1],
-      [[5, 7, 1031], 0], [[70000, 3], 0], [[1, 50000, 2], 1], [[300, 2100], 0], [[3, 200, 4200], 1],
+      [[64, 1000], 1], [[8, 32000], -1], [[3, 40000], 1], [[16, 1000, 64], 1], [[2, 300, 257], 1],
+      [[5, 7, 1031], 0], [[3, 200, 4200], 1], [[400, 9000], 0], [[2, 3000, 130], 1],
     ];
     for (const [shape, dim] of cases) {
       const data = randomArray(random, shape.reduce((a, b) => a * b, 1), dtype);
@@ -94,6 +96,64 @@ describe('1 thread and N threads agree', () => {
           const report = compare(got.data, want, dtype, log);
           expect(report.mismatches).toEqual([]);
           expect(Math.max(report.maxRelative, report.maxLogError)).toBeLessThanOrEqual(bound);
+        }
+      }
+    }
+  });
+
+  test.each(['float32', 'float64'] as const)('%s: a reduced dim split across threads stays within the accuracy bounds', (dtype) => {
+    const random = seededRandom(14);
+    const bound = dtype === 'float32' ? 5.3e-6 : 1e-13;
+    // Too few pieces of columns for the threads: each slice's rows are cut into segments whose
+    // per-column (max, sum of exp) are merged. Panels, 8-vector blocks, single vectors and partial tails.
+    const cases: [number[], number, number][] = [
+      [[600, 1024], 0, 5], [[4096, 33], 0, 30], [[70000, 3], 0, 1], [[1, 50000, 2], 1, 1000], [[300, 2100], 0, 5],
+      [[3, 5000, 40], 1, 100], [[2, 300, 1100], 1, 5],
+    ];
+    for (const [shape, dim, scale] of cases) {
+      const data = randomArray(random, shape.reduce((a, b) => a * b, 1), dtype, scale);
+      for (const log of [false, true]) {
+        const op = log ? logSoftmax : softmax;
+        const want = referenceSoftmax(data, shape, dim, log);
+        for (const threads of [2, 4]) {
+          const got = withThreads(threads, () => op({ data, shape }, dim));
+          const report = compare(got.data, want, dtype, log);
+          expect(report.mismatches).toEqual([]);
+          expect(Math.max(report.maxRelative, report.maxLogError)).toBeLessThanOrEqual(bound);
+        }
+      }
+    }
+  });
+
+  test.each(['float32', 'float64'] as const)('%s: special values in a split reduced dim give what one thread gives', (dtype) => {
+    // [rows, 1030] dim 0: one panel plus a tail of 6 columns; [rows, 7] dim 0: one partial vector.
+    for (const columns of [7, 1030]) {
+      const rows = 1200;
+      const data = dtype === 'float32' ? new Float32Array(rows * columns) : new Float64Array(rows * columns);
+      for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.7) * 3;
+      const at = (row: number, column: number) => row * columns + column;
+      // Special columns, spread over the panel and the tail.
+      const special = [0, 1, 2, 3, 4, 5, columns - 1].map((c) => (columns > 7 && c > 0 && c < columns - 1 ? c * 150 : c));
+      const [minusInfHalf, oneFinite, allMinusInf, nanInMinusInf, plusInf, huge, lateNan] = special;
+      for (let r = 0; r < rows; r++) {
+        if (r < 700) data[at(r, minusInfHalf)] = -Infinity;
+        data[at(r, oneFinite)] = r === 1021 ? 2 : -Infinity;
+        data[at(r, allMinusInf)] = -Infinity;
+        if (r < 620) data[at(r, nanInMinusInf)] = -Infinity;
+      }
+      data[at(7, nanInMinusInf)] = NaN;
+      data[at(1111, plusInf)] = Infinity;
+      data[at(3, huge)] = 1e30;
+      data[at(1190, huge)] = -1e30;
+      data[at(rows - 1, lateNan)] = NaN;
+      const shape = [rows, columns];
+      for (const op of [softmax, logSoftmax]) {
+        const single = withThreads(1, () => op({ data, shape }, 0)).data;
+        for (const threads of [2, 4]) {
+          const multi = withThreads(threads, () => op({ data, shape }, 0)).data;
+          const report = compare(multi, single, dtype, op === logSoftmax);
+          if (report.mismatches.length > 0) throw new Error(`${columns} columns, ${threads} threads: ${report.mismatches.slice(0, 3)}`);
+          expect(Math.max(report.maxRelative, report.maxLogError)).toBeLessThanOrEqual(dtype === 'float32' ? 2e-6 : 1e-13);
         }
       }
     }

@@ -15,6 +15,9 @@ namespace {
 constexpr size_t kColumnAlignment = 64;
 // Segment boundaries of a split row are multiples of this many elements (whole cache lines).
 constexpr size_t kSegmentAlignment = 64;
+// Row segments per thread where the reduced dim of a slice is split, and the fewest rows a segment has.
+constexpr size_t kSegmentsPerThread = 2;
+constexpr size_t kMinSegmentRows = 16;
 // Chunks per thread: threads claim chunks as they go, so a thread slowed down by whatever else runs
 // on its core (V8's garbage collector, another process) takes fewer, instead of the whole call
 // waiting for it. Each chunk still holds at least kMinElementsPerThread / kChunksPerThread elements.
@@ -33,12 +36,13 @@ double exp_of_difference(double a, double b) {
   return std::exp(d) * (1.0 + error);
 }
 
-// [begin, end) of part `index` of `count` near-equal parts of [0, total), cut at multiples of `align`.
+// [begin, end) of part `index` of `count` near-equal parts of [0, total), cut at the multiple of
+// `align` nearest to each equal cut (120 units in 2 parts at 64: [0, 64) and [64, 120)).
 void part_bounds(size_t total, size_t count, size_t index, size_t align, size_t* begin, size_t* end) {
   auto cut = [&](size_t i) {
     if (i >= count) return total;
     const size_t raw = total * i / count;
-    return std::min(total, raw / align * align);
+    return std::min(total, (raw + align / 2) / align * align);
   };
   *begin = cut(index);
   *end = cut(index + 1);
@@ -111,6 +115,103 @@ void run_split_rows(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, 
   pool.run(rows * segments, ThreadPool::ChunkFunction(normalize_phase));
 }
 
+// Slices whose reduced dim is cut into `segments` row segments, for jobs with too few columns to
+// give every thread some: per (slice, segment) chunk, each column's (max, sum of exp) over the
+// segment's rows; merged per column; then a second pass that rescales or normalises.
+template <class Scalar>
+void run_split_columns(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, ThreadPool& pool,
+                       size_t threads, size_t segments) {
+  constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+  const Scalar* input = static_cast<const Scalar*>(job.input);
+  Scalar* output = static_cast<Scalar*>(job.output);
+  const bool log = job.op == Op::kLogSoftmax;
+  const size_t inner = job.inner;
+  const size_t chunks = job.outer * segments;
+  // Per chunk and column: the segment's max and sum, then the factor the second pass applies.
+  std::vector<double> maxes(chunks * inner);
+  std::vector<double> sums(chunks * inner);
+  auto bounds = [&](size_t chunk, size_t* begin, size_t* end, size_t* offset) {
+    part_bounds(job.dim_size, segments, chunk % segments, 1, begin, end);
+    *offset = ((chunk / segments) * job.dim_size + *begin) * inner;
+  };
+
+  // Phase 1: per column of each segment, the max and the sum of e^(x - segment max); softmax stores
+  // the exponentials.
+  auto stats_phase = [&](size_t chunk) {
+    size_t begin, end, offset;
+    bounds(chunk, &begin, &end, &offset);
+    double* chunk_maxes = maxes.data() + chunk * inner;
+    double* chunk_sums = sums.data() + chunk * inner;
+    kernels.column_segment_stats(input + offset, log ? nullptr : output + offset, end - begin, inner, inner,
+                                 chunk_maxes, chunk_sums);
+    // A column whose segment holds only -inf contributes nothing: its sum becomes 0 and its stored
+    // exponentials (NaN) become 0. One that also holds a NaN keeps its NaN sum, which poisons the column.
+    for (size_t c = 0; c < inner; ++c) {
+      if (chunk_maxes[c] != kMinusInfinity) continue;
+      bool has_nan = false;
+      for (size_t k = 0; k < end - begin; ++k) has_nan = has_nan || std::isnan(input[offset + k * inner + c]);
+      if (has_nan) continue;
+      chunk_sums[c] = 0.0;
+      if (!log) {
+        for (size_t k = 0; k < end - begin; ++k) output[offset + k * inner + c] = 0;
+      }
+    }
+  };
+  pool.run(chunks, ThreadPool::ChunkFunction(stats_phase));
+
+  // Merge each column's segments, columns split across threads: M = max of the maxima, S = sum of
+  // s_i e^(m_i - M). Softmax gets a factor per segment and column, e^(m_i - M) / S; log-softmax one
+  // M and log(S) per slice and column.
+  std::vector<Scalar> factors((log ? job.outer : chunks) * inner);
+  std::vector<Scalar> column_maxes(log ? job.outer * inner : 0);
+  const size_t columns = job.outer * inner;
+  const size_t merge_chunks = std::min(threads * kChunksPerThread, ceil_div(columns, kColumnAlignment));
+  auto merge_phase = [&](size_t merge_chunk) {
+    size_t begin, end;
+    part_bounds(columns, merge_chunks, merge_chunk, kColumnAlignment, &begin, &end);
+    std::vector<double> weights(segments);
+    for (size_t column = begin; column < end; ++column) {
+      // This column's entry in its slice's first segment; segment s is s * inner further on.
+      const size_t first = (column / inner) * segments * inner + column % inner;
+      double max = kMinusInfinity;
+      for (size_t s = 0; s < segments; ++s) max = std::max(max, maxes[first + s * inner]);
+      // Each segment's weight e^(m_i - M): 1 for the segment holding M, 0 for segments of only -inf.
+      double sum = 0.0;
+      for (size_t s = 0; s < segments; ++s) {
+        const double part_max = maxes[first + s * inner];
+        weights[s] = part_max == max ? 1.0 : part_max == kMinusInfinity ? 0.0 : exp_of_difference(part_max, max);
+        // A -inf segment's sum is 0, or NaN if it held a NaN, which then poisons S.
+        sum += sums[first + s * inner] * weights[s];
+      }
+      // A column of only -inf gives NaN, as torch.
+      if (max == kMinusInfinity) sum = std::numeric_limits<double>::quiet_NaN();
+      if (log) {
+        column_maxes[column] = static_cast<Scalar>(max);
+        factors[column] = static_cast<Scalar>(std::log(sum));
+      } else {
+        // A -inf segment's exponentials are 0 by now, so its factor only has to carry a NaN S.
+        for (size_t s = 0; s < segments; ++s) factors[first + s * inner] = static_cast<Scalar>(weights[s] / sum);
+      }
+    }
+  };
+  pool.run(merge_chunks, ThreadPool::ChunkFunction(merge_phase));
+
+  // Phase 2: softmax rescales each segment's exponentials; log-softmax writes (x - M) - log(S).
+  auto normalize_phase = [&](size_t chunk) {
+    size_t begin, end, offset;
+    bounds(chunk, &begin, &end, &offset);
+    if (log) {
+      const size_t slice_columns = (chunk / segments) * inner;
+      kernels.column_segment_apply(input + offset, output + offset, end - begin, inner, inner,
+                                   column_maxes.data() + slice_columns, factors.data() + slice_columns);
+    } else {
+      kernels.column_segment_apply(input + offset, output + offset, end - begin, inner, inner, nullptr,
+                                   factors.data() + chunk * inner);
+    }
+  };
+  pool.run(chunks, ThreadPool::ChunkFunction(normalize_phase));
+}
+
 template <class Scalar>
 void run_parallel_typed(const SoftmaxJob& job, const KernelSet& kernel_set, const TypedKernels<Scalar>& kernels,
                         ThreadPool& pool) {
@@ -120,10 +221,20 @@ void run_parallel_typed(const SoftmaxJob& job, const KernelSet& kernel_set, cons
   // Slices at least a panel wide, where the columns kernel works by panels.
   const bool panel_slices = job.inner >= panel_columns;
   size_t threads = std::min(pool.threads(), std::max<size_t>(1, elements / kMinElementsPerThread));
-  // Such slices get at least one panel per thread: narrower pieces read each row in short strided
-  // runs, and on [4096, 1024] dim 0 two threads with half a panel each took 3.7 ms against 2.7 ms
-  // for one thread with the whole panel.
-  if (panel_slices) threads = std::min(threads, std::max<size_t>(1, units / panel_columns));
+  if (threads > 1 && job.inner > 1) {
+    // Pieces of columns a thread can take: whole panels where slices are that wide (narrower pieces
+    // read each row in short strided runs: on [4096, 1024] dim 0, two threads with half a panel each
+    // took 3.7 ms against 2.7 ms for one thread with the whole panel), else 64 columns.
+    const size_t column_pieces =
+        panel_slices ? std::max<size_t>(1, units / panel_columns) : ceil_div(units, kColumnAlignment);
+    // Fewer pieces than threads: cut each slice's reduced dim into row segments instead.
+    const size_t segments = std::min(ceil_div(threads * kSegmentsPerThread, job.outer), job.dim_size / kMinSegmentRows);
+    if (column_pieces < threads && job.outer * segments > column_pieces) {
+      run_split_columns(job, kernels, pool, threads, segments);
+      return;
+    }
+    threads = std::min(threads, column_pieces);
+  }
   if (threads <= 1) {
     run_job(job, kernel_set);
     return;

@@ -18,7 +18,9 @@ constexpr size_t kMinElementsPerThread = 16384;
 // - last dim with fewer rows than threads: every row split into segments whose (max, sum of exp)
 //   are merged, then a second parallel pass that rescales or normalises (the online-softmax merge);
 // - other dims: contiguous blocks of columns, cut at whole panels of the columns kernel (4 KiB of
-//   each row) where slices are that wide, with at least a panel per thread; else at 64 columns.
+//   each row) where slices are that wide, with at least a panel per thread; else at 64 columns;
+// - other dims with fewer such pieces than threads: each slice's rows cut into segments whose
+//   per-column (max, sum of exp) are merged, then a second parallel pass, as for split rows.
 // Rows and columns that are not split give bitwise the same output as the single-threaded run.
 void run_job_parallel(const SoftmaxJob& job, const KernelSet& kernels, ThreadPool& pool);
 

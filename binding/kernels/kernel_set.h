@@ -38,6 +38,16 @@ struct TypedKernels {
   // output = (input - max) - log_sum.
   using LogNormalizeKernel = void (*)(const Scalar* input, Scalar* output, size_t length, Scalar max, Scalar log_sum);
 
+  // Row segments of columns, for splitting the reduced dim of a slice across threads (element (k, c)
+  // is at k * inner + c; `rows` rows of columns [0, columns)):
+  // each column's max and sum of e^(x - max) into maxes[c] and sums[c] (as SegmentStats), also
+  // writing the exponentials to exp_output unless it is null;
+  using ColumnStatsKernel = void (*)(const Scalar* input, Scalar* exp_output, size_t rows, size_t inner,
+                                     size_t columns, double* maxes, double* sums);
+  // with maxes null, output = output * factors[c]; else output = (input - maxes[c]) - factors[c].
+  using ColumnApplyKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t inner, size_t columns,
+                                     const Scalar* maxes, const Scalar* factors);
+
   RowsKernel softmax_rows;
   RowsKernel log_softmax_rows;
   StreamingRowsKernel softmax_rows_streaming;
@@ -47,6 +57,8 @@ struct TypedKernels {
   SegmentStatsKernel segment_stats;
   ScaleKernel scale;
   LogNormalizeKernel log_normalize;
+  ColumnStatsKernel column_segment_stats;
+  ColumnApplyKernel column_segment_apply;
 };
 
 struct KernelSet {

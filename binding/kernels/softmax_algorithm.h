@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "exp_constants.h"
 #include "kernel_set.h"
@@ -341,41 +342,78 @@ SegmentStats segment_stats(const typename V::Scalar* input, typename V::Scalar* 
 // panel (128 AVX2 vectors), the per-column state lives in L1 arrays instead of registers. With
 // kPartial, one vector of which only `count` lanes are columns (the tail), through partial loads
 // and stores; whole vectors compile to plain loads and stores.
+template <class V, size_t kVectors, bool kPartial>
+struct ColumnBlock {
+  using Scalar = typename V::Scalar;
+  using Vec = typename V::Vec;
+  using Wide = typename V::Wide;
+  static constexpr size_t L = V::kLanes;
+  static_assert(!kPartial || kVectors == 1, "a partial block is one vector");
+
+  static SIMD_SOFTMAX_ALWAYS_INLINE Vec load_at(const Scalar* p, size_t count) {
+    return kPartial ? V::load_partial(p, count, V::zero()) : V::load(p);
+  }
+  static SIMD_SOFTMAX_ALWAYS_INLINE void store_at(Scalar* p, size_t count, Vec v) {
+    if (kPartial) V::store_partial(p, count, v); else V::store(p, v);
+  }
+
+  // Passes 1 and 2 over `rows` rows: each column's max (NaN ignored) into max_v, and the sum of
+  // e^(x - max) into total; with kStoreExp the exponentials also go to y.
+  template <bool kStoreExp>
+  static SIMD_SOFTMAX_ALWAYS_INLINE void stats(const Scalar* x, Scalar* y, size_t rows, size_t inner, size_t count,
+                                               Vec* max_v, Wide* total) {
+    // Pass 1: the max of each column, ignoring NaN.
+    for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::set1(-std::numeric_limits<Scalar>::infinity());
+    for (size_t k = 0; k < rows; ++k) {
+      for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::max(load_at(x + k * inner + j * L, count), max_v[j]);
+    }
+    // Pass 2: e^(x - max) per column (stored for softmax), summed in float blocks folded into double.
+    for (size_t j = 0; j < kVectors; ++j) total[j] = V::wide_zero();
+    for (size_t block = 0; block < rows; block += kVectorsPerSumBlock) {
+      const size_t block_end = rows - block < kVectorsPerSumBlock ? rows : block + kVectorsPerSumBlock;
+      Vec partial[kVectors];
+      for (size_t j = 0; j < kVectors; ++j) partial[j] = V::zero();
+      for (size_t k = block; k < block_end; ++k) {
+        for (size_t j = 0; j < kVectors; ++j) {
+          const Vec e = exp_nonpositive<V>(V::sub(load_at(x + k * inner + j * L, count), max_v[j]));
+          if (kStoreExp) store_at(y + k * inner + j * L, count, e);
+          partial[j] = V::add(partial[j], e);
+        }
+      }
+      for (size_t j = 0; j < kVectors; ++j) total[j] = V::widen_add(total[j], partial[j]);
+    }
+  }
+
+  // Pass 3 over `rows` rows: softmax scales the stored exponentials in y by factor_v; log-softmax
+  // writes (x - max_v) - factor_v, factor_v holding log(sum).
+  template <bool kLog>
+  static SIMD_SOFTMAX_ALWAYS_INLINE void apply(const Scalar* x, Scalar* y, size_t rows, size_t inner, size_t count,
+                                               const Vec* max_v, const Vec* factor_v) {
+    for (size_t k = 0; k < rows; ++k) {
+      for (size_t j = 0; j < kVectors; ++j) {
+        const size_t at = k * inner + j * L;
+        if (kLog) {
+          store_at(y + at, count, V::sub(V::sub(load_at(x + at, count), max_v[j]), factor_v[j]));
+        } else {
+          store_at(y + at, count, V::mul(load_at(y + at, count), factor_v[j]));
+        }
+      }
+    }
+  }
+};
+
+// One block of a {dim_size, inner} slice, all three passes.
 template <class V, bool kLog, size_t kVectors, bool kPartial>
 void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner,
                   size_t count) {
+  using Block = ColumnBlock<V, kVectors, kPartial>;
   using Scalar = typename V::Scalar;
-  using Vec = typename V::Vec;
   constexpr size_t L = V::kLanes;
-  static_assert(!kPartial || kVectors == 1, "a partial block is one vector");
-  auto load_at = [&](const Scalar* p) { return kPartial ? V::load_partial(p, count, V::zero()) : V::load(p); };
-  auto store_at = [&](Scalar* p, Vec v) {
-    if (kPartial) V::store_partial(p, count, v); else V::store(p, v);
-  };
-  // Pass 1: the max of each column, ignoring NaN.
-  Vec max_v[kVectors];
-  for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::set1(-std::numeric_limits<Scalar>::infinity());
-  for (size_t k = 0; k < dim_size; ++k) {
-    for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::max(load_at(x + k * inner + j * L), max_v[j]);
-  }
-  // Pass 2: e^(x - max) per column (stored for softmax), summed in float blocks folded into double.
+  typename V::Vec max_v[kVectors];
   typename V::Wide total[kVectors];
-  for (size_t j = 0; j < kVectors; ++j) total[j] = V::wide_zero();
-  for (size_t block = 0; block < dim_size; block += kVectorsPerSumBlock) {
-    const size_t block_end = dim_size - block < kVectorsPerSumBlock ? dim_size : block + kVectorsPerSumBlock;
-    Vec partial[kVectors];
-    for (size_t j = 0; j < kVectors; ++j) partial[j] = V::zero();
-    for (size_t k = block; k < block_end; ++k) {
-      for (size_t j = 0; j < kVectors; ++j) {
-        const Vec e = exp_nonpositive<V>(V::sub(load_at(x + k * inner + j * L), max_v[j]));
-        if (!kLog) store_at(y + k * inner + j * L, e);
-        partial[j] = V::add(partial[j], e);
-      }
-    }
-    for (size_t j = 0; j < kVectors; ++j) total[j] = V::widen_add(total[j], partial[j]);
-  }
+  Block::template stats<!kLog>(x, y, dim_size, inner, count, max_v, total);
   // Per column: 1 / sum for softmax, log(sum) for log-softmax, computed in double.
-  Vec factor_v[kVectors];
+  typename V::Vec factor_v[kVectors];
   for (size_t j = 0; j < kVectors; ++j) {
     double sums[L];
     V::wide_store(total[j], sums);
@@ -385,17 +423,7 @@ void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim
     }
     factor_v[j] = V::load(factors);
   }
-  // Pass 3: scale the stored exponentials, or write (x - max) - log(sum).
-  for (size_t k = 0; k < dim_size; ++k) {
-    for (size_t j = 0; j < kVectors; ++j) {
-      const size_t at = k * inner + j * L;
-      if (kLog) {
-        store_at(y + at, V::sub(V::sub(load_at(x + at), max_v[j]), factor_v[j]));
-      } else {
-        store_at(y + at, V::mul(load_at(y + at), factor_v[j]));
-      }
-    }
-  }
+  Block::template apply<kLog>(x, y, dim_size, inner, count, max_v, factor_v);
 }
 
 // Panels of kColumnPanelBytes of columns, then blocks of kWideVectors vectors, then single vectors,
@@ -411,21 +439,32 @@ void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim
 //   [1024, 1024] 1.3x. Half-width panels (2 KiB of each row) were no faster than 8-vector blocks.
 constexpr size_t kWideVectors = 8;
 
-template <class V, bool kLog>
-void columns_kernel(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
-                    size_t inner, size_t columns) {
+// Calls block(vectors, partial, c, count) for every block of columns [0, columns) in the order
+// above: vectors and partial are std::integral_constant / std::bool_constant, c the first column,
+// count the columns of a partial block (kLanes otherwise).
+template <class V, class BlockFunction>
+SIMD_SOFTMAX_ALWAYS_INLINE void for_each_column_block(size_t columns, BlockFunction&& block) {
   constexpr size_t L = V::kLanes;
   constexpr size_t kPanelColumns = kColumnPanelBytes / sizeof(typename V::Scalar);
   static_assert(kPanelColumns % L == 0, "a panel is whole vectors");
   size_t c = 0;
   for (; c + kPanelColumns <= columns; c += kPanelColumns) {
-    column_block<V, kLog, kPanelColumns / L, false>(input + c, output + c, dim_size, inner, L);
+    block(std::integral_constant<size_t, kPanelColumns / L>{}, std::false_type{}, c, L);
   }
   for (; c + kWideVectors * L <= columns; c += kWideVectors * L) {
-    column_block<V, kLog, kWideVectors, false>(input + c, output + c, dim_size, inner, L);
+    block(std::integral_constant<size_t, kWideVectors>{}, std::false_type{}, c, L);
   }
-  for (; c + L <= columns; c += L) column_block<V, kLog, 1, false>(input + c, output + c, dim_size, inner, L);
-  if (c < columns) column_block<V, kLog, 1, true>(input + c, output + c, dim_size, inner, columns - c);
+  for (; c + L <= columns; c += L) block(std::integral_constant<size_t, 1>{}, std::false_type{}, c, L);
+  if (c < columns) block(std::integral_constant<size_t, 1>{}, std::true_type{}, c, columns - c);
+}
+
+template <class V, bool kLog>
+void columns_kernel(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
+                    size_t inner, size_t columns) {
+  for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
+    column_block<V, kLog, decltype(vectors)::value, decltype(partial)::value>(input + c, output + c, dim_size,
+                                                                              inner, count);
+  });
 }
 
 template <class V>
@@ -440,16 +479,76 @@ void log_softmax_columns(const typename V::Scalar* input, typename V::Scalar* ou
   columns_kernel<V, true>(input, output, dim_size, inner, columns);
 }
 
+// ---- Row segments of columns, for splitting the reduced dim of a slice across threads ----------
+
+// Passes 1 and 2 of the columns kernel over `rows` rows of columns [0, columns): each column's max
+// and sum of e^(x - max) into maxes[c] and sums[c], the exponentials into exp_output unless null.
+template <class V>
+void column_segment_stats(const typename V::Scalar* input, typename V::Scalar* exp_output, size_t rows,
+                          size_t inner, size_t columns, double* maxes, double* sums) {
+  using Scalar = typename V::Scalar;
+  constexpr size_t L = V::kLanes;
+  for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
+    constexpr size_t kVectors = decltype(vectors)::value;
+    using Block = ColumnBlock<V, kVectors, decltype(partial)::value>;
+    typename V::Vec max_v[kVectors];
+    typename V::Wide total[kVectors];
+    if (exp_output != nullptr) {
+      Block::template stats<true>(input + c, exp_output + c, rows, inner, count, max_v, total);
+    } else {
+      Block::template stats<false>(input + c, nullptr, rows, inner, count, max_v, total);
+    }
+    // Per column of the block: the max and the sum out of their vectors.
+    for (size_t j = 0; j < kVectors; ++j) {
+      Scalar lane_max[L];
+      double lane_sum[L];
+      V::store(lane_max, max_v[j]);
+      V::wide_store(total[j], lane_sum);
+      for (size_t lane = 0; lane < count; ++lane) {
+        maxes[c + j * L + lane] = lane_max[lane];
+        sums[c + j * L + lane] = lane_sum[lane];
+      }
+    }
+  });
+}
+
+// Pass 3 over `rows` rows of columns [0, columns): softmax (null maxes) scales the exponentials in
+// output by factors[c]; log-softmax writes (input - maxes[c]) - factors[c].
+template <class V>
+void column_segment_apply(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t inner,
+                          size_t columns, const typename V::Scalar* maxes, const typename V::Scalar* factors) {
+  for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
+    constexpr size_t kVectors = decltype(vectors)::value;
+    constexpr bool kPartial = decltype(partial)::value;
+    using Block = ColumnBlock<V, kVectors, kPartial>;
+    typename V::Vec max_v[kVectors];
+    typename V::Vec factor_v[kVectors];
+    // The block's per-column values into vectors (lanes past a partial block's columns hold 0).
+    for (size_t j = 0; j < kVectors; ++j) {
+      const size_t at = c + j * V::kLanes;
+      factor_v[j] = Block::load_at(factors + at, count);
+      max_v[j] = maxes != nullptr ? Block::load_at(maxes + at, count) : V::zero();
+    }
+    if (maxes != nullptr) {
+      Block::template apply<true>(input + c, output + c, rows, inner, count, max_v, factor_v);
+    } else {
+      Block::template apply<false>(input + c, output + c, rows, inner, count, max_v, factor_v);
+    }
+  });
+}
+
 // The kernel table of this instruction set, from its float32 and float64 operation structs.
 template <class F32, class F64>
 constexpr KernelSet make_kernel_set(const char* isa) {
   return KernelSet{isa,
                    {&softmax_rows<F32>, &log_softmax_rows<F32>, &softmax_rows_streaming<F32>,
                     &log_softmax_rows_streaming<F32>, &softmax_columns<F32>, &log_softmax_columns<F32>,
-                    &segment_stats<F32>, &row_scale<F32>, &row_log_normalize<F32>},
+                    &segment_stats<F32>, &row_scale<F32>, &row_log_normalize<F32>,
+                    &column_segment_stats<F32>, &column_segment_apply<F32>},
                    {&softmax_rows<F64>, &log_softmax_rows<F64>, &softmax_rows_streaming<F64>,
                     &log_softmax_rows_streaming<F64>, &softmax_columns<F64>, &log_softmax_columns<F64>,
-                    &segment_stats<F64>, &row_scale<F64>, &row_log_normalize<F64>}};
+                    &segment_stats<F64>, &row_scale<F64>, &row_log_normalize<F64>,
+                    &column_segment_stats<F64>, &column_segment_apply<F64>}};
 }
 
 }  // namespace SIMD_SOFTMAX_ISA_NAMESPACE
