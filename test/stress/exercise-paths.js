@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Calls every path of the addon once or twice, for `npm run test:valgrind`: float32 and float64,
 // softmax and log-softmax, last dim and other dims (column blocks and tails), in place and with
-// out, dtype casts, split long rows, streaming outputs, one and two threads, sync and async, a
-// worker_thread, and the errors the C++ glue raises. The kernel set is SIMD_SOFTMAX_ISA's.
+// out, dtype casts, split long rows, split reduced dims, streaming outputs, one and two threads,
+// sync and async, a worker_thread, and the errors the C++ glue raises. The kernel set is SIMD_SOFTMAX_ISA's.
 'use strict';
 
 const path = require('node:path');
@@ -29,7 +29,7 @@ async function exercise() {
     setNumThreads(threads);
     for (const Array_ of [Float32Array, Float64Array]) {
       for (const op of [softmax, logSoftmax]) {
-        const shapes = [[7], [3, 37], [64, 1000], [5, 67, 3], [4, 130, 70], [1, 40000], [2, 70000]];
+        const shapes = [[7], [3, 37], [64, 1000], [5, 67, 3], [4, 130, 70], [1, 40000], [2, 70000], [3000, 12], [40, 1100]];
         for (const shape of shapes) {
           const numel = shape.reduce((a, b) => a * b, 1);
           const data = filled(Array_, numel);
@@ -56,10 +56,11 @@ async function exercise() {
     const results = await Promise.all(inputs.flatMap((input) => [softmaxAsync(input, 1), logSoftmaxAsync(input, 0)]));
     results.forEach((result, i) => expectFinite(result, `async ${i}`));
   }
-  // The glue's own error: two SharedArrayBuffer objects over the same memory.
-  const shared = new SharedArrayBuffer(64);
+  // The glue's own error: two SharedArrayBuffer objects over the same memory. The arrays are larger
+  // than the 4 KiB staging buffers, which small calls compute through (copied in, so correct anyway).
+  const shared = new SharedArrayBuffer(8192);
   try {
-    softmax(new Float32Array(shared, 0, 8), 0, { out: new Float32Array(structuredClone(shared), 4, 8) });
+    softmax(new Float32Array(shared, 0, 2000), 0, { out: new Float32Array(structuredClone(shared), 4, 2000) });
     throw new Error('overlap was not refused');
   } catch (error) {
     if (error.name !== 'RangeError') throw error;
