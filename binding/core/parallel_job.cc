@@ -48,6 +48,41 @@ void part_bounds(size_t total, size_t count, size_t index, size_t align, size_t*
   *end = cut(index + 1);
 }
 
+// A segment whose line (a row, or a column of a slice) holds only -inf contributes nothing: its sum
+// becomes 0 and, for softmax, its stored exponentials (NaN, from -inf - -inf) become 0. One that also
+// holds a NaN keeps its NaN sum, which poisons the whole line as it should. The segment's elements
+// are input[k * stride] and exp_output[k * stride] for k in [0, count); exp_output is null for log-softmax.
+template <class Scalar>
+void clear_minus_infinity_segment(const Scalar* input, Scalar* exp_output, size_t count, size_t stride,
+                                  SegmentStats* stats) {
+  if (stats->max != -std::numeric_limits<double>::infinity()) return;
+  for (size_t k = 0; k < count; ++k) {
+    if (std::isnan(input[k * stride])) return;
+  }
+  stats->sum = 0.0;
+  if (exp_output != nullptr) {
+    for (size_t k = 0; k < count; ++k) exp_output[k * stride] = 0;
+  }
+}
+
+// Merges a line's `count` segments (segment s at first[s * stride]) into its (M, S): M the max of the
+// maxima, S the sum of s_i w_i, with each weight w_i = e^(m_i - M) written to weights[s] (1 for the
+// segment holding M, 0 for segments of only -inf, whose sum is 0 or NaN by now). A line of only -inf
+// gets S = NaN, as torch.
+SegmentStats merge_segments(const SegmentStats* first, size_t stride, size_t count, double* weights) {
+  constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+  double max = kMinusInfinity;
+  for (size_t s = 0; s < count; ++s) max = std::max(max, first[s * stride].max);
+  double sum = 0.0;
+  for (size_t s = 0; s < count; ++s) {
+    const SegmentStats& part = first[s * stride];
+    weights[s] = part.max == max ? 1.0 : part.max == kMinusInfinity ? 0.0 : exp_of_difference(part.max, max);
+    sum += part.sum * weights[s];
+  }
+  if (max == kMinusInfinity) sum = std::numeric_limits<double>::quiet_NaN();
+  return SegmentStats{max, sum};
+}
+
 // One long row per segment group: (max, sum) per segment, merged per row, then normalised.
 template <class Scalar>
 void run_split_rows(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, ThreadPool& pool, size_t threads) {
@@ -67,31 +102,18 @@ void run_split_rows(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, 
     size_t begin, end;
     bounds(chunk, &begin, &end);
     const size_t offset = (chunk / segments) * length + begin;
-    stats[chunk] = end > begin ? kernels.segment_stats(input + offset, log ? nullptr : output + offset, end - begin)
+    Scalar* exp_output = log ? nullptr : output + offset;
+    stats[chunk] = end > begin ? kernels.segment_stats(input + offset, exp_output, end - begin)
                                : SegmentStats{-std::numeric_limits<double>::infinity(), 0.0};
-    // A segment of only -inf contributes nothing (its stored exponentials are NaN and are replaced
-    // below); one that holds a NaN keeps its NaN sum, which poisons the row as it should.
-    if (stats[chunk].max == -std::numeric_limits<double>::infinity()) {
-      bool has_nan = false;
-      for (size_t i = offset; i < offset + (end - begin); ++i) has_nan = has_nan || std::isnan(input[i]);
-      if (!has_nan) stats[chunk].sum = 0.0;
-    }
+    clear_minus_infinity_segment(input + offset, exp_output, end - begin, 1, &stats[chunk]);
   };
   pool.run(rows * segments, ThreadPool::ChunkFunction(stats_phase));
 
-  // Merge each row's segments: M = max of the maxima, S = sum of s_i e^(m_i - M).
+  // Merge each row's segments into (M, S), with each segment's weight e^(m_i - M).
   std::vector<SegmentStats> row_stats(rows);
+  std::vector<double> weights(rows * segments);
   for (size_t r = 0; r < rows; ++r) {
-    double max = -std::numeric_limits<double>::infinity();
-    for (size_t s = 0; s < segments; ++s) max = std::max(max, stats[r * segments + s].max);
-    double sum = 0.0;
-    for (size_t s = 0; s < segments; ++s) {
-      const SegmentStats& part = stats[r * segments + s];
-      // Segments of only -inf add 0 (or NaN if they held a NaN); a row of only -inf gives NaN, as torch.
-      sum += part.max == -std::numeric_limits<double>::infinity() ? part.sum : part.sum * exp_of_difference(part.max, max);
-    }
-    if (max == -std::numeric_limits<double>::infinity()) sum = std::numeric_limits<double>::quiet_NaN();
-    row_stats[r] = SegmentStats{max, sum};
+    row_stats[r] = merge_segments(&stats[r * segments], 1, segments, &weights[r * segments]);
   }
 
   // Phase 2: softmax rescales each segment's exponentials by e^(m_i - M) / S; log-softmax writes
@@ -101,15 +123,12 @@ void run_split_rows(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, 
     bounds(chunk, &begin, &end);
     const size_t offset = (chunk / segments) * length + begin;
     const SegmentStats& row = row_stats[chunk / segments];
-    const SegmentStats& part = stats[chunk];
     if (log) {
       kernels.log_normalize(input + offset, output + offset, end - begin, static_cast<Scalar>(row.max),
                             static_cast<Scalar>(std::log(row.sum)));
-    } else if (part.max == -std::numeric_limits<double>::infinity()) {
-      std::fill(output + offset, output + offset + (end - begin),
-                static_cast<Scalar>(std::isnan(row.sum) ? row.sum : 0.0));
     } else {
-      kernels.scale(output + offset, end - begin, static_cast<Scalar>(exp_of_difference(part.max, row.max) / row.sum));
+      // A -inf segment's exponentials are 0 by now, so its factor (0 / S) only has to carry a NaN S.
+      kernels.scale(output + offset, end - begin, static_cast<Scalar>(weights[chunk] / row.sum));
     }
   };
   pool.run(rows * segments, ThreadPool::ChunkFunction(normalize_phase));
@@ -121,15 +140,13 @@ void run_split_rows(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, 
 template <class Scalar>
 void run_split_columns(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, ThreadPool& pool,
                        size_t threads, size_t segments) {
-  constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
   const Scalar* input = static_cast<const Scalar*>(job.input);
   Scalar* output = static_cast<Scalar*>(job.output);
   const bool log = job.op == Op::kLogSoftmax;
   const size_t inner = job.inner;
   const size_t chunks = job.outer * segments;
-  // Per chunk and column: the segment's max and sum, then the factor the second pass applies.
-  std::vector<double> maxes(chunks * inner);
-  std::vector<double> sums(chunks * inner);
+  // Per chunk and column: the segment's max and sum.
+  std::vector<SegmentStats> stats(chunks * inner);
   auto bounds = [&](size_t chunk, size_t* begin, size_t* end, size_t* offset) {
     part_bounds(job.dim_size, segments, chunk % segments, 1, begin, end);
     *offset = ((chunk / segments) * job.dim_size + *begin) * inner;
@@ -140,28 +157,18 @@ void run_split_columns(const SoftmaxJob& job, const TypedKernels<Scalar>& kernel
   auto stats_phase = [&](size_t chunk) {
     size_t begin, end, offset;
     bounds(chunk, &begin, &end, &offset);
-    double* chunk_maxes = maxes.data() + chunk * inner;
-    double* chunk_sums = sums.data() + chunk * inner;
-    kernels.column_segment_stats(input + offset, log ? nullptr : output + offset, end - begin, inner, inner,
-                                 chunk_maxes, chunk_sums);
-    // A column whose segment holds only -inf contributes nothing: its sum becomes 0 and its stored
-    // exponentials (NaN) become 0. One that also holds a NaN keeps its NaN sum, which poisons the column.
+    SegmentStats* chunk_stats = stats.data() + chunk * inner;
+    Scalar* exp_output = log ? nullptr : output + offset;
+    kernels.column_segment_stats(input + offset, exp_output, end - begin, inner, inner, chunk_stats);
     for (size_t c = 0; c < inner; ++c) {
-      if (chunk_maxes[c] != kMinusInfinity) continue;
-      bool has_nan = false;
-      for (size_t k = 0; k < end - begin; ++k) has_nan = has_nan || std::isnan(input[offset + k * inner + c]);
-      if (has_nan) continue;
-      chunk_sums[c] = 0.0;
-      if (!log) {
-        for (size_t k = 0; k < end - begin; ++k) output[offset + k * inner + c] = 0;
-      }
+      clear_minus_infinity_segment(input + offset + c, exp_output == nullptr ? nullptr : exp_output + c, end - begin,
+                                   inner, &chunk_stats[c]);
     }
   };
   pool.run(chunks, ThreadPool::ChunkFunction(stats_phase));
 
-  // Merge each column's segments, columns split across threads: M = max of the maxima, S = sum of
-  // s_i e^(m_i - M). Softmax gets a factor per segment and column, e^(m_i - M) / S; log-softmax one
-  // M and log(S) per slice and column.
+  // Merge each column's segments, columns split across threads. Softmax gets a factor per segment
+  // and column, e^(m_i - M) / S; log-softmax one M and log(S) per slice and column.
   std::vector<Scalar> factors((log ? job.outer : chunks) * inner);
   std::vector<Scalar> column_maxes(log ? job.outer * inner : 0);
   const size_t columns = job.outer * inner;
@@ -173,24 +180,13 @@ void run_split_columns(const SoftmaxJob& job, const TypedKernels<Scalar>& kernel
     for (size_t column = begin; column < end; ++column) {
       // This column's entry in its slice's first segment; segment s is s * inner further on.
       const size_t first = (column / inner) * segments * inner + column % inner;
-      double max = kMinusInfinity;
-      for (size_t s = 0; s < segments; ++s) max = std::max(max, maxes[first + s * inner]);
-      // Each segment's weight e^(m_i - M): 1 for the segment holding M, 0 for segments of only -inf.
-      double sum = 0.0;
-      for (size_t s = 0; s < segments; ++s) {
-        const double part_max = maxes[first + s * inner];
-        weights[s] = part_max == max ? 1.0 : part_max == kMinusInfinity ? 0.0 : exp_of_difference(part_max, max);
-        // A -inf segment's sum is 0, or NaN if it held a NaN, which then poisons S.
-        sum += sums[first + s * inner] * weights[s];
-      }
-      // A column of only -inf gives NaN, as torch.
-      if (max == kMinusInfinity) sum = std::numeric_limits<double>::quiet_NaN();
+      const SegmentStats merged = merge_segments(&stats[first], inner, segments, weights.data());
       if (log) {
-        column_maxes[column] = static_cast<Scalar>(max);
-        factors[column] = static_cast<Scalar>(std::log(sum));
+        column_maxes[column] = static_cast<Scalar>(merged.max);
+        factors[column] = static_cast<Scalar>(std::log(merged.sum));
       } else {
-        // A -inf segment's exponentials are 0 by now, so its factor only has to carry a NaN S.
-        for (size_t s = 0; s < segments; ++s) factors[first + s * inner] = static_cast<Scalar>(weights[s] / sum);
+        // A -inf segment's exponentials are 0 by now, so its factor (0 / S) only has to carry a NaN S.
+        for (size_t s = 0; s < segments; ++s) factors[first + s * inner] = static_cast<Scalar>(weights[s] / merged.sum);
       }
     }
   };

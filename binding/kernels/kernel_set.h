@@ -40,10 +40,10 @@ struct TypedKernels {
 
   // Row segments of columns, for splitting the reduced dim of a slice across threads (element (k, c)
   // is at k * inner + c; `rows` rows of columns [0, columns)):
-  // each column's max and sum of e^(x - max) into maxes[c] and sums[c] (as SegmentStats), also
-  // writing the exponentials to exp_output unless it is null;
+  // each column's max and sum of e^(x - max) into stats[c], also writing the exponentials to
+  // exp_output unless it is null;
   using ColumnStatsKernel = void (*)(const Scalar* input, Scalar* exp_output, size_t rows, size_t inner,
-                                     size_t columns, double* maxes, double* sums);
+                                     size_t columns, SegmentStats* stats);
   // with maxes null, output = output * factors[c]; else output = (input - maxes[c]) - factors[c].
   using ColumnApplyKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t inner, size_t columns,
                                      const Scalar* maxes, const Scalar* factors);

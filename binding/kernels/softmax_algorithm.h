@@ -482,10 +482,10 @@ void log_softmax_columns(const typename V::Scalar* input, typename V::Scalar* ou
 // ---- Row segments of columns, for splitting the reduced dim of a slice across threads ----------
 
 // Passes 1 and 2 of the columns kernel over `rows` rows of columns [0, columns): each column's max
-// and sum of e^(x - max) into maxes[c] and sums[c], the exponentials into exp_output unless null.
+// and sum of e^(x - max) into stats[c], the exponentials into exp_output unless null.
 template <class V>
 void column_segment_stats(const typename V::Scalar* input, typename V::Scalar* exp_output, size_t rows,
-                          size_t inner, size_t columns, double* maxes, double* sums) {
+                          size_t inner, size_t columns, SegmentStats* stats) {
   using Scalar = typename V::Scalar;
   constexpr size_t L = V::kLanes;
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
@@ -505,8 +505,7 @@ void column_segment_stats(const typename V::Scalar* input, typename V::Scalar* e
       V::store(lane_max, max_v[j]);
       V::wide_store(total[j], lane_sum);
       for (size_t lane = 0; lane < count; ++lane) {
-        maxes[c + j * L + lane] = lane_max[lane];
-        sums[c + j * L + lane] = lane_sum[lane];
+        stats[c + j * L + lane] = SegmentStats{lane_max[lane], lane_sum[lane]};
       }
     }
   });
