@@ -17,14 +17,18 @@ export interface NativeBinding {
    * op + 2 * dtype (see NativeOp and NativeDtype).
    */
   run(kind: number, input: FloatArray, output: FloatArray, outer: number, dimSize: number, inner: number): void;
+  /** The byte length of the staging area attachStaging takes: a 64-byte header, then the input and the output. */
+  stagingAreaBytes: number;
   /**
-   * run() from stagingInput into stagingOutput, for jobs that fit both: lib/ copies the input in
-   * and the result out (see runStaged in addon.cc for why).
+   * Hands a staging area (a Uint8Array over a whole SharedArrayBuffer of stagingAreaBytes, seen only
+   * by this copy of lib/) to the addon, which keeps it until the environment ends; returns its id.
    */
-  runStaged(kind: number, outer: number, dimSize: number, inner: number): void;
-  /** This environment's staging buffers, seen only by lib/. */
-  stagingInput: ArrayBuffer;
-  stagingOutput: ArrayBuffer;
+  attachStaging(area: Uint8Array): number;
+  /**
+   * run() from the staging input into the staging output of area `id`, for the job whose kind, outer,
+   * dimSize and inner lib/ wrote into its header as uint32 (see runStaged in addon.cc for why).
+   */
+  runStaged(id: number): void;
   /** The same as run() off the JS thread; input and output stay referenced until the promise settles. */
   runAsync(kind: number, input: FloatArray, output: FloatArray, outer: number, dimSize: number, inner: number): Promise<void>;
   /** Threads of the process-wide pool, the calling thread included. */

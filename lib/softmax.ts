@@ -78,23 +78,46 @@ function placeOutput(job: PreparedJob): { computeFrom: FloatArray; output: Float
   return { computeFrom: output, output };
 }
 
-// Small synchronous jobs go through the addon's staging buffers (see runStaged in addon.cc): the
-// input is copied in (cast on the way if options.dtype asks), and the result copied out.
-const STAGING_BYTES = Math.min(native.stagingInput.byteLength, native.stagingOutput.byteLength);
-const STAGING_INPUT = { float32: new Float32Array(native.stagingInput), float64: new Float64Array(native.stagingInput) };
+// Small synchronous jobs go through a staging area shared with the addon (see runStaged in
+// addon.cc): the job's layout goes into its header, the input is copied in (cast on the way if
+// options.dtype asks), and the result copied out. The area is a SharedArrayBuffer, which cannot be
+// detached, so the addon keeps its address from attachStaging on, under the id it returns.
+const STAGING_HEADER_BYTES = 64;
+const STAGING_BYTES = (native.stagingAreaBytes - STAGING_HEADER_BYTES) / 2;
+const STAGING_AREA = new SharedArrayBuffer(native.stagingAreaBytes);
+const STAGING_ID = native.attachStaging(new Uint8Array(STAGING_AREA));
+// kind, outer, dimSize, inner
+const STAGING_LAYOUT = new Uint32Array(STAGING_AREA, 0, 4);
+const STAGING_INPUT = {
+  float32: new Float32Array(STAGING_AREA, STAGING_HEADER_BYTES, STAGING_BYTES / 4),
+  float64: new Float64Array(STAGING_AREA, STAGING_HEADER_BYTES, STAGING_BYTES / 8),
+};
 // Views of the staging output with exactly `length` elements, made when first needed.
 const stagingOutputViews: Record<Dtype, FloatArray[]> = { float32: [], float64: [] };
 
 function stagingOutput(dtype: Dtype, length: number): FloatArray {
   const views = stagingOutputViews[dtype];
-  return (views[length] ??= new (arrayConstructor(dtype))(native.stagingOutput, 0, length));
+  const offset = STAGING_HEADER_BYTES + STAGING_BYTES;
+  return (views[length] ??= dtype === 'float32' ? new Float32Array(STAGING_AREA, offset, length) : new Float64Array(STAGING_AREA, offset, length));
 }
 
 function runStaged(job: PreparedJob): Tensor {
-  copyElements(STAGING_INPUT[job.dtype], job.source);
-  native.runStaged(job.kind, job.outer, job.dimSize, job.inner);
-  const output = job.out ?? new (arrayConstructor(job.dtype))(job.length);
-  copyElements(output, stagingOutput(job.dtype, job.length));
+  const float32 = job.dtype === 'float32';
+  copyElements(float32 ? STAGING_INPUT.float32 : STAGING_INPUT.float64, job.source);
+  STAGING_LAYOUT[0] = job.kind;
+  STAGING_LAYOUT[1] = job.outer;
+  STAGING_LAYOUT[2] = job.dimSize;
+  STAGING_LAYOUT[3] = job.inner;
+  native.runStaged(STAGING_ID);
+  const staged = stagingOutput(job.dtype, job.length);
+  let output: FloatArray;
+  if (job.out !== undefined) {
+    output = job.out;
+    copyElements(output, staged);
+  } else {
+    // A new array copied from the staged result: one allocation and copy instead of two steps.
+    output = float32 ? new Float32Array(staged) : new Float64Array(staged);
+  }
   return new Tensor(output, job.shape, TRUSTED);
 }
 

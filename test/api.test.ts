@@ -139,9 +139,41 @@ describe('small calls go through staging buffers, large ones straight to the add
   // Small synchronous calls are copied into the addon's 4 KiB staging buffers and back; larger
   // ones are computed in place in the caller's memory. Rows and columns are computed independently,
   // so a slice computed on either path must give the same bits.
-  test('the staging buffers hold 4 KiB, as the sizes below assume', () => {
-    expect(native.stagingInput.byteLength).toBe(4096);
-    expect(native.stagingOutput.byteLength).toBe(4096);
+  test('the staging area holds a 64-byte header and 4 KiB each of input and output, as the sizes below assume', () => {
+    expect(native.stagingAreaBytes).toBe(64 + 2 * 4096);
+  });
+
+  test('the addon checks the staging areas it is handed and what their headers describe', () => {
+    // lib/ attached its own area when it loaded; this test attaches another, writes headers lib/
+    // never writes, and checks that the addon refuses them rather than read or write past the area.
+    const size = native.stagingAreaBytes;
+    for (const view of [
+      new Uint8Array(new ArrayBuffer(size)), // a plain ArrayBuffer can be detached
+      new Uint8Array(new SharedArrayBuffer(size + 8), 8), // does not start the buffer
+      new Uint8Array(new SharedArrayBuffer(size + 8)), // not the staging size
+      new Int8Array(new SharedArrayBuffer(size)) as unknown as Uint8Array, // not a Uint8Array
+    ]) {
+      expect(() => native.attachStaging(view)).toThrow(/internal error.*whole SharedArrayBuffer/);
+    }
+    const area = new SharedArrayBuffer(size);
+    const id = native.attachStaging(new Uint8Array(area));
+    expect(() => native.runStaged(id + 1)).toThrow(/internal error.*no staging area has this id/);
+    const header = new Uint32Array(area, 0, 4);
+    header.set([4, 1, 10, 1]);
+    expect(() => native.runStaged(id)).toThrow(/internal error.*kind/);
+    for (const layout of [[0, 1, 1025, 1], [2, 1, 513, 1], [1, 65536, 65536, 65536]]) {
+      header.set(layout);
+      expect(() => native.runStaged(id)).toThrow(/internal error.*larger than the staging/);
+    }
+    // A good header computes: softmax of [0, ln 3] in float64 is [1/4, 3/4].
+    new Float64Array(area, 64, 2).set([0, Math.log(3)]);
+    header.set([2, 1, 2, 1]);
+    native.runStaged(id);
+    const result = new Float64Array(area, 64 + (size - 64) / 2, 2);
+    expect(result[0]).toBeCloseTo(0.25, 15);
+    expect(result[1]).toBeCloseTo(0.75, 15);
+    // lib/'s own area is untouched by all this.
+    expectNear(softmax(ROW, 0).data, EXPECTED);
   });
 
   const cases = [

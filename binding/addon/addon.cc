@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "../core/parallel_job.h"
 #include "../dispatch/kernel_dispatch.h"
@@ -151,74 +153,111 @@ napi_value Run(napi_env env, napi_callback_info info) {
 }
 
 // ---- Staged small jobs ------------------------------------------------------------------------
-// Each environment (the main thread, each worker_thread) has two ArrayBuffers of kStagingBytes
-// that only its lib/ sees: small synchronous jobs are copied into the input one, computed into the
-// output one and copied out by lib/. A call then passes four numbers, and never makes V8 move a
-// small typed array's contents off its heap to hand out a pointer (which costs more than a
-// small softmax).
-constexpr size_t kStagingBytes = 4096;
+// Each copy of lib/ has a staging area that only it sees: small synchronous jobs are copied into
+// its input, computed into its output and copied out by lib/, which writes the job's layout into
+// its header first. A call then passes one small number and looks nothing up in V8 (110 -> 64 ns for
+// a [1, 10] softmax), and never makes V8 move a small typed array's contents off its heap to hand
+// out a pointer (which costs more than a small softmax).
+//
+// An area is a SharedArrayBuffer that lib/ creates and hands over once (attachStaging): a
+// SharedArrayBuffer can never be detached, and the reference held here keeps it alive until the
+// environment is torn down, so the address kept below stays valid for every call. An environment
+// can hold several areas: each copy of lib/ loaded in it (jest loads lib/ afresh for every test
+// file, with the addon loaded once) attaches its own, 8 KiB kept until the environment ends.
+constexpr size_t kStagingHeaderBytes = 64;  // uint32 kind, outer, dimSize, inner; then padding
+constexpr size_t kStagingBytes = 4096;      // each of the input and the output
+constexpr size_t kStagingAreaBytes = kStagingHeaderBytes + 2 * kStagingBytes;
 
-struct StagingBuffers {
-  napi_ref input = nullptr;
-  napi_ref output = nullptr;
+struct StagingArea {
+  napi_ref view;  // the Uint8Array over the whole area
+  unsigned char* memory;
 };
 
-void delete_staging_buffers(napi_env env, void* data, void* /*hint*/) {
-  auto* staging = static_cast<StagingBuffers*>(data);
-  if (staging->input != nullptr) napi_delete_reference(env, staging->input);
-  if (staging->output != nullptr) napi_delete_reference(env, staging->output);
+struct StagingAreas {
+  std::vector<StagingArea> areas;
+};
+
+void delete_staging_areas(napi_env env, void* data, void* /*hint*/) {
+  auto* staging = static_cast<StagingAreas*>(data);
+  for (const StagingArea& area : staging->areas) napi_delete_reference(env, area.view);
   delete staging;
 }
 
-// The address and byte length of a staging ArrayBuffer, looked up on every call: should it ever be
-// detached, its length reads 0 and the size check below refuses the job.
-void* staging_memory(napi_env env, napi_ref ref, size_t* bytes) {
-  napi_value buffer;
+StagingAreas& staging_areas(napi_env env) {
   void* data = nullptr;
-  *bytes = 0;
-  if (napi_get_reference_value(env, ref, &buffer) != napi_ok || buffer == nullptr ||
-      napi_get_arraybuffer_info(env, buffer, &data, bytes) != napi_ok) {
-    throw_internal(env, "a staging buffer is gone");
-  }
-  return data;
+  if (napi_get_instance_data(env, &data) != napi_ok || data == nullptr) throw_internal(env, "no staging areas");
+  return *static_cast<StagingAreas*>(data);
 }
 
-// runStaged(kind, outer, dimSize, inner): run()'s job from the staging input into the staging output.
+// attachStaging(view) -> id: view is a Uint8Array over a whole SharedArrayBuffer of kStagingAreaBytes.
+napi_value AttachStaging(napi_env env, napi_callback_info info) {
+  return with_js_exceptions(env, [&]() -> napi_value {
+    size_t argc = 1;
+    napi_value view;
+    if (napi_get_cb_info(env, info, &argc, &view, nullptr, nullptr) != napi_ok || argc != 1) {
+      throw_internal(env, "attachStaging() takes one view");
+    }
+    napi_typedarray_type type;
+    size_t length = 0, byte_offset = 0;
+    void* memory = nullptr;
+    napi_value buffer;
+    bool plain_array_buffer = true;
+    if (napi_get_typedarray_info(env, view, &type, &length, &memory, &buffer, &byte_offset) != napi_ok ||
+        napi_is_arraybuffer(env, buffer, &plain_array_buffer) != napi_ok) {
+      throw_internal(env, "the staging view is not a typed array");
+    }
+    // A plain ArrayBuffer could be detached (its memory freed) under a later call; a shared one cannot.
+    if (type != napi_uint8_array || length != kStagingAreaBytes || byte_offset != 0 || plain_array_buffer) {
+      throw_internal(env, "the staging view is not a Uint8Array over a whole SharedArrayBuffer of the staging size");
+    }
+    StagingAreas& staging = staging_areas(env);
+    StagingArea area{nullptr, static_cast<unsigned char*>(memory)};
+    NAPI_THROW_IF_FAILED(env, napi_create_reference(env, view, 1, &area.view), nullptr);
+    staging.areas.push_back(area);
+    return Napi::Number::New(env, static_cast<double>(staging.areas.size() - 1));
+  });
+}
+
+// runStaged(id): run()'s job, laid out in area id's header, from its staging input into its output.
 napi_value RunStaged(napi_env env, napi_callback_info info) {
   return with_js_exceptions(env, [&]() -> napi_value {
-    constexpr size_t kArguments = 4;
-    size_t argc = kArguments;
-    napi_value args[kArguments];
-    void* data = nullptr;
-    if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok || argc != kArguments ||
-        napi_get_instance_data(env, &data) != napi_ok || data == nullptr) {
-      throw_internal(env, "runStaged() takes 4 arguments, after the staging buffers exist");
+    size_t argc = 1;
+    napi_value id_value;
+    uint32_t id = 0;
+    if (napi_get_cb_info(env, info, &argc, &id_value, nullptr, nullptr) != napi_ok || argc != 1 ||
+        napi_get_value_uint32(env, id_value, &id) != napi_ok) {
+      throw_internal(env, "runStaged() takes a staging area's id");
     }
-    const auto* staging = static_cast<const StagingBuffers*>(data);
-    SoftmaxJob job = read_layout(env, args[0], args[1], args[2], args[3]);
-    size_t input_bytes, output_bytes;
-    job.input = staging_memory(env, staging->input, &input_bytes);
-    job.output = staging_memory(env, staging->output, &output_bytes);
-    // The job must fit both buffers.
-    const double bytes = element_count(job) * static_cast<double>(element_bytes(job.dtype));
-    if (bytes > static_cast<double>(input_bytes) || bytes > static_cast<double>(output_bytes)) {
+    const StagingAreas& staging = staging_areas(env);
+    if (id >= staging.areas.size()) throw_internal(env, "no staging area has this id");
+    unsigned char* memory = staging.areas[id].memory;
+    // One read of the header: only lib/ writes it, but the memory is shared, so nothing is read twice.
+    uint32_t header[4];
+    std::memcpy(header, memory, sizeof header);
+    const uint32_t kind = header[0];
+    if (kind > 3) throw_internal(env, "the staged kind is not 0, 1, 2 or 3");
+    SoftmaxJob job{};
+    job.op = static_cast<Op>(kind % 2);
+    job.dtype = static_cast<Dtype>(kind / 2);
+    job.outer = header[1];
+    job.dim_size = header[2];
+    job.inner = header[3];
+    // The job must fit the staging input and output (in double: the product may overflow).
+    if (element_count(job) * static_cast<double>(element_bytes(job.dtype)) > static_cast<double>(kStagingBytes)) {
       throw_internal(env, "a staged job is larger than the staging buffers");
     }
+    job.input = memory + kStagingHeaderBytes;
+    job.output = memory + kStagingHeaderBytes + kStagingBytes;
     if (has_work(job)) run_job_parallel(job, active_kernel_set(), ThreadPool::shared());
     return nullptr;
   });
 }
 
-// Creates this environment's staging buffers and exports them as stagingInput / stagingOutput.
-void create_staging_buffers(Napi::Env env, Napi::Object exports) {
-  auto* staging = new StagingBuffers();
-  NAPI_THROW_IF_FAILED_VOID(env, napi_set_instance_data(env, staging, delete_staging_buffers, nullptr));
-  const Napi::ArrayBuffer input = Napi::ArrayBuffer::New(env, kStagingBytes);
-  const Napi::ArrayBuffer output = Napi::ArrayBuffer::New(env, kStagingBytes);
-  NAPI_THROW_IF_FAILED_VOID(env, napi_create_reference(env, input, 1, &staging->input));
-  NAPI_THROW_IF_FAILED_VOID(env, napi_create_reference(env, output, 1, &staging->output));
-  exports.Set("stagingInput", input);
-  exports.Set("stagingOutput", output);
+// Creates this environment's (empty) list of staging areas.
+void create_staging_areas(Napi::Env env) {
+  auto staging = std::make_unique<StagingAreas>();
+  NAPI_THROW_IF_FAILED_VOID(env, napi_set_instance_data(env, staging.get(), delete_staging_areas, nullptr));
+  staging.release();
 }
 
 // Runs one job off the JS thread (on libuv's thread pool, which hands chunks to our pool), keeping
@@ -350,9 +389,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // SIMD_SOFTMAX_NUM_THREADS appears when the addon loads.
   active_kernel_set();
   ThreadPool::shared();
-  create_staging_buffers(env, exports);
+  create_staging_areas(env);
+  exports.Set("stagingAreaBytes", Napi::Number::New(env, static_cast<double>(kStagingAreaBytes)));
   for (const auto& [name, callback] : {std::pair<const char*, napi_callback>{"run", Run}, {"runAsync", RunAsync},
-                                       {"runStaged", RunStaged}}) {
+                                       {"attachStaging", AttachStaging}, {"runStaged", RunStaged}}) {
     napi_value function;
     NAPI_THROW_IF_FAILED(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, nullptr, &function), exports);
     exports.Set(name, function);
