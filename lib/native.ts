@@ -17,7 +17,12 @@ export interface NativeBinding {
    * op + 2 * dtype (see NativeOp and NativeDtype).
    */
   run(kind: number, input: FloatArray, output: FloatArray, outer: number, dimSize: number, inner: number): void;
-  /** The byte length of the staging area attachStaging takes: a 64-byte header, then the input and the output. */
+  /**
+   * The staging area attachStaging takes: a header of stagingHeaderBytes (kind, outer, dimSize and
+   * inner as uint32), then the input and the output, stagingBytes each; stagingAreaBytes in all.
+   */
+  stagingHeaderBytes: number;
+  stagingBytes: number;
   stagingAreaBytes: number;
   /**
    * Hands a staging area (a Uint8Array over a whole SharedArrayBuffer of stagingAreaBytes, seen only

@@ -82,23 +82,25 @@ function placeOutput(job: PreparedJob): { computeFrom: FloatArray; output: Float
 // addon.cc): the job's layout goes into its header, the input is copied in (cast on the way if
 // options.dtype asks), and the result copied out. The area is a SharedArrayBuffer, which cannot be
 // detached, so the addon keeps its address from attachStaging on, under the id it returns.
-const STAGING_HEADER_BYTES = 64;
-const STAGING_BYTES = (native.stagingAreaBytes - STAGING_HEADER_BYTES) / 2;
+const STAGING_BYTES = native.stagingBytes;
 const STAGING_AREA = new SharedArrayBuffer(native.stagingAreaBytes);
 const STAGING_ID = native.attachStaging(new Uint8Array(STAGING_AREA));
 // kind, outer, dimSize, inner
 const STAGING_LAYOUT = new Uint32Array(STAGING_AREA, 0, 4);
+const STAGING_INPUT_OFFSET = native.stagingHeaderBytes;
+const STAGING_OUTPUT_OFFSET = STAGING_INPUT_OFFSET + STAGING_BYTES;
 const STAGING_INPUT = {
-  float32: new Float32Array(STAGING_AREA, STAGING_HEADER_BYTES, STAGING_BYTES / 4),
-  float64: new Float64Array(STAGING_AREA, STAGING_HEADER_BYTES, STAGING_BYTES / 8),
+  float32: new Float32Array(STAGING_AREA, STAGING_INPUT_OFFSET, STAGING_BYTES / 4),
+  float64: new Float64Array(STAGING_AREA, STAGING_INPUT_OFFSET, STAGING_BYTES / 8),
 };
 // Views of the staging output with exactly `length` elements, made when first needed.
 const stagingOutputViews: Record<Dtype, FloatArray[]> = { float32: [], float64: [] };
 
 function stagingOutput(dtype: Dtype, length: number): FloatArray {
   const views = stagingOutputViews[dtype];
-  const offset = STAGING_HEADER_BYTES + STAGING_BYTES;
-  return (views[length] ??= dtype === 'float32' ? new Float32Array(STAGING_AREA, offset, length) : new Float64Array(STAGING_AREA, offset, length));
+  return (views[length] ??= dtype === 'float32'
+    ? new Float32Array(STAGING_AREA, STAGING_OUTPUT_OFFSET, length)
+    : new Float64Array(STAGING_AREA, STAGING_OUTPUT_OFFSET, length));
 }
 
 function runStaged(job: PreparedJob): Tensor {

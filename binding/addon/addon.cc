@@ -72,14 +72,20 @@ struct JobArguments {
   napi_value output;
 };
 
-// A job's op, dtype and {outer, dim_size, inner} from the arguments kind, outer, dimSize and inner;
-// its buffers are left for the caller to set.
-SoftmaxJob read_layout(napi_env env, napi_value kind_value, napi_value outer, napi_value dim_size, napi_value inner) {
-  const double kind = read_number(env, kind_value, "kind");
+// A job with the op and dtype of kind (op + 2 * dtype), which must be 0, 1, 2 or 3; the rest is left
+// for the caller to set.
+SoftmaxJob job_of_kind(napi_env env, double kind) {
   if (!(kind == 0.0 || kind == 1.0 || kind == 2.0 || kind == 3.0)) throw_internal(env, "kind is not 0, 1, 2 or 3");
   SoftmaxJob job{};
   job.op = static_cast<Op>(static_cast<int>(kind) % 2);
   job.dtype = static_cast<Dtype>(static_cast<int>(kind) / 2);
+  return job;
+}
+
+// A job's op, dtype and {outer, dim_size, inner} from the arguments kind, outer, dimSize and inner;
+// its buffers are left for the caller to set.
+SoftmaxJob read_layout(napi_env env, napi_value kind_value, napi_value outer, napi_value dim_size, napi_value inner) {
+  SoftmaxJob job = job_of_kind(env, read_number(env, kind_value, "kind"));
   job.outer = read_count(env, outer, "outer");
   job.dim_size = read_count(env, dim_size, "dimSize");
   job.inner = read_count(env, inner, "inner");
@@ -234,11 +240,7 @@ napi_value RunStaged(napi_env env, napi_callback_info info) {
     // One read of the header: only lib/ writes it, but the memory is shared, so nothing is read twice.
     uint32_t header[4];
     std::memcpy(header, memory, sizeof header);
-    const uint32_t kind = header[0];
-    if (kind > 3) throw_internal(env, "the staged kind is not 0, 1, 2 or 3");
-    SoftmaxJob job{};
-    job.op = static_cast<Op>(kind % 2);
-    job.dtype = static_cast<Dtype>(kind / 2);
+    SoftmaxJob job = job_of_kind(env, header[0]);
     job.outer = header[1];
     job.dim_size = header[2];
     job.inner = header[3];
@@ -390,6 +392,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   active_kernel_set();
   ThreadPool::shared();
   create_staging_areas(env);
+  exports.Set("stagingHeaderBytes", Napi::Number::New(env, static_cast<double>(kStagingHeaderBytes)));
+  exports.Set("stagingBytes", Napi::Number::New(env, static_cast<double>(kStagingBytes)));
   exports.Set("stagingAreaBytes", Napi::Number::New(env, static_cast<double>(kStagingAreaBytes)));
   for (const auto& [name, callback] : {std::pair<const char*, napi_callback>{"run", Run}, {"runAsync", RunAsync},
                                        {"attachStaging", AttachStaging}, {"runStaged", RunStaged}}) {
