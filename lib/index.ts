@@ -9,7 +9,7 @@ export type { NestedArray, TensorOptions } from './tensor.js';
 export type { Dtype, FloatArray } from './typed-arrays.js';
 
 export interface BackendInfo {
-  /** The kernel set in use: 'avx2', 'neon' or 'scalar' (SIMD_SOFTMAX_ISA can force one). */
+  /** The kernel set in use: 'avx512', 'avx2', 'neon' or 'scalar' (SIMD_SOFTMAX_ISA can force one). */
   isa: string;
   /** The kernel sets this build has and this CPU can run, best first. */
   availableIsas: string[];

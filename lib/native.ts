@@ -48,7 +48,7 @@ export interface NativeBinding {
    * can (Linux), so that its first writes take far fewer page faults.
    */
   preferHugePages(array: ArrayBufferView): void;
-  /** The active kernel set: 'avx2', 'neon' or 'scalar'. */
+  /** The active kernel set: 'avx512', 'avx2', 'neon' or 'scalar'. */
   isa(): string;
   /** The kernel sets this build has and this CPU runs, best first. */
   runnableIsas(): string[];

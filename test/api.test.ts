@@ -286,7 +286,7 @@ describe('tensor()', () => {
 describe('backend()', () => {
   test('reports the kernel set, threads and version', () => {
     const info = backend();
-    expect(['avx2', 'neon', 'scalar']).toContain(info.isa);
+    expect(['avx512', 'avx2', 'neon', 'scalar']).toContain(info.isa);
     expect(info.availableIsas).toContain(info.isa);
     expect(info.threads).toBe(getNumThreads());
     expect(info.version).toBe(require('../package.json').version);

@@ -51,5 +51,5 @@ test('a set this build does not have falls back to the best, with a warning', ()
 test('an unknown name falls back to the best, with a warning listing the names', () => {
   const child = isaInChild('avx9000');
   expect(child.isa).toBe(isaInChild(undefined).isa);
-  expect(child.stderr).toContain('SIMD_SOFTMAX_ISA=avx9000 is not a kernel set (expected scalar, avx2, neon or auto)');
+  expect(child.stderr).toContain('SIMD_SOFTMAX_ISA=avx9000 is not a kernel set (expected scalar, avx2, avx512, neon or auto)');
 });

@@ -7,6 +7,9 @@
 // Build and run (it includes the kernel translation units directly); x86-64 with AVX2:
 //   g++ -O2 -std=c++17 -mavx2 -mfma -ffp-contract=off -DSIMD_SOFTMAX_HAVE_AVX2 \
 //       -I binding tools/check_exp_accuracy.cc -o /tmp/check_exp && /tmp/check_exp
+// x86-64 with AVX-512F (the avx512 set; on a CPU that has it):
+//   g++ -O2 -std=c++17 -mavx512f -mavx2 -mfma -ffp-contract=off -DSIMD_SOFTMAX_HAVE_AVX512 \
+//       -I binding tools/check_exp_accuracy.cc -o /tmp/check_exp512 && /tmp/check_exp512
 // arm64 (NEON), cross-compiled and run under emulation on x86-64 (the float32 sweep takes minutes):
 //   aarch64-linux-gnu-g++ -O2 -std=c++17 -ffp-contract=off -DSIMD_SOFTMAX_HAVE_NEON -I binding \
 //       tools/check_exp_accuracy.cc -o /tmp/check_exp_neon && qemu-aarch64-static -L /usr/aarch64-linux-gnu /tmp/check_exp_neon
@@ -23,6 +26,12 @@ namespace vector_set = simd_softmax::neon;
 using VectorF32 = vector_set::F32x4;
 using VectorF64 = vector_set::F64x2;
 constexpr const char* kVectorSet = "neon";
+#elif defined(SIMD_SOFTMAX_HAVE_AVX512)
+#include "../binding/kernels/avx512/softmax_avx512.cc"
+namespace vector_set = simd_softmax::avx512;
+using VectorF32 = vector_set::F32x16;
+using VectorF64 = vector_set::F64x8;
+constexpr const char* kVectorSet = "avx512";
 #else
 #include "../binding/kernels/avx2/softmax_avx2.cc"
 namespace vector_set = simd_softmax::avx2;

@@ -19,6 +19,9 @@ bool always() { return true; }
 
 // Every kernel set this build knows, best first; the last one runs anywhere.
 const Candidate kCandidates[] = {
+#if defined(SIMD_SOFTMAX_HAVE_AVX512)
+    {"avx512", &avx512_kernel_set, &cpu_supports_avx512f},
+#endif
 #if defined(SIMD_SOFTMAX_HAVE_AVX2)
     {"avx2", &avx2_kernel_set, &cpu_supports_avx2_fma},
 #endif
@@ -29,7 +32,7 @@ const Candidate kCandidates[] = {
 };
 
 // Names users may ask for, including sets that exist only in builds for other CPUs.
-const char* const kKnownIsas[] = {"avx2", "neon", "scalar"};
+const char* const kKnownIsas[] = {"avx512", "avx2", "neon", "scalar"};
 
 const KernelSet& best_runnable() {
   for (const Candidate& candidate : kCandidates) {
@@ -59,8 +62,8 @@ const KernelSet& choose() {
                  requested, requested, fallback.isa);
   } else {
     std::fprintf(stderr,
-                 "simd-softmax: SIMD_SOFTMAX_ISA=%s is not a kernel set (expected scalar, avx2, neon or "
-                 "auto); using %s\n",
+                 "simd-softmax: SIMD_SOFTMAX_ISA=%s is not a kernel set (expected scalar, avx2, avx512, neon "
+                 "or auto); using %s\n",
                  requested, fallback.isa);
   }
   return fallback;

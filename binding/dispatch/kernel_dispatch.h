@@ -9,7 +9,7 @@
 namespace simd_softmax {
 
 // The kernel set in use, chosen on first call: the best one this build and CPU support, or the
-// one named by the environment variable SIMD_SOFTMAX_ISA (scalar, avx2, neon; empty or "auto"
+// one named by the environment variable SIMD_SOFTMAX_ISA (scalar, avx2, avx512, neon; empty or "auto"
 // means the best). A name that is unknown, not built in, or not supported by the CPU falls back
 // to the best, with one warning on stderr.
 const KernelSet& active_kernel_set();

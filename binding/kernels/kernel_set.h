@@ -62,7 +62,7 @@ struct TypedKernels {
 };
 
 struct KernelSet {
-  const char* isa;  // "scalar", "avx2" or "neon"
+  const char* isa;  // "scalar", "avx2", "avx512" or "neon"
   TypedKernels<float> f32;
   TypedKernels<double> f64;
 };
@@ -72,6 +72,9 @@ struct KernelSet {
 const KernelSet& scalar_kernel_set();
 #if defined(SIMD_SOFTMAX_HAVE_AVX2)
 const KernelSet& avx2_kernel_set();
+#endif
+#if defined(SIMD_SOFTMAX_HAVE_AVX512)
+const KernelSet& avx512_kernel_set();
 #endif
 #if defined(SIMD_SOFTMAX_HAVE_NEON)
 const KernelSet& neon_kernel_set();

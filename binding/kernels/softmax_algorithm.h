@@ -19,7 +19,9 @@
 //   all_at_least(v, bound): whether every lane of v is >= bound (false for NaN lanes);
 //   wide_zero(), widen_add(wide, v), wide_store(wide, double* lanes);
 //   kStreamAlignment, stream(p, v) (a store that bypasses the caches, to a p aligned to
-//     kStreamAlignment bytes; a plain store where the ISA has nothing better), stream_fence().
+//     kStreamAlignment bytes; a plain store where the ISA has nothing better), stream_fence();
+//   optionally Narrow: a struct of the same ISA with fewer lanes, which rows shorter than kLanes
+//     use instead (see NarrowOf).
 #ifndef SIMD_SOFTMAX_ISA_NAMESPACE
 #error "define SIMD_SOFTMAX_ISA_NAMESPACE before including softmax_algorithm.h"
 #endif
@@ -115,6 +117,25 @@ SIMD_SOFTMAX_ALWAYS_INLINE void exp_nonpositive_group(typename V::Vec (&x)[kCoun
   } else {
     for (size_t j = 0; j < kCount; ++j) x[j] = exp_full_range<V>(x[j]);
   }
+}
+
+// V::Narrow where V declares one, else V itself.
+template <class V, class = void>
+struct NarrowOf {
+  using type = V;
+};
+template <class V>
+struct NarrowOf<V, std::void_t<typename V::Narrow>> {
+  using type = typename V::Narrow;
+};
+
+// Whether rows of row_length elements run on V::Narrow: rows shorter than one of V's vectors. On
+// Zen 4, rows of 7 float32 took 1.04x-1.36x longer on one masked AVX-512 vector than on AVX2's
+// (whose horizontal max and sum are half as long). Columns kernels keep V: on slices 7 and 12
+// columns wide, AVX2's partial stores made log-softmax 1.3x-2x slower than AVX-512's masked ones.
+template <class V>
+inline bool runs_narrow(size_t row_length) {
+  return !std::is_same<typename NarrowOf<V>::type, V>::value && row_length < V::kLanes;
 }
 
 template <class V>
@@ -258,6 +279,9 @@ void rows_kernel_streaming(const typename V::Scalar* input, typename V::Scalar* 
                            size_t row_length, typename V::Scalar* scratch) {
   using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;
+  if (runs_narrow<V>(row_length)) {
+    return rows_kernel_streaming<typename NarrowOf<V>::type, kLog>(input, output, rows, row_length, scratch);
+  }
   for (size_t r = 0; r < rows; ++r) {
     const Scalar* x = input + r * row_length;
     Scalar* y = output + r * row_length;
@@ -297,6 +321,9 @@ void log_softmax_rows_streaming(const typename V::Scalar* input, typename V::Sca
 template <class V, bool kLog>
 void rows_kernel(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t row_length) {
   using Scalar = typename V::Scalar;
+  if (runs_narrow<V>(row_length)) {
+    return rows_kernel<typename NarrowOf<V>::type, kLog>(input, output, rows, row_length);
+  }
   for (size_t r = 0; r < rows; ++r) {
     const Scalar* x = input + r * row_length;
     Scalar* y = output + r * row_length;
@@ -437,7 +464,11 @@ void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim
 //   stays in L1. Against 8-vector blocks, side by side at 1 thread: [4096, 1024] dim 0 2.1x
 //   (log-softmax 1.5x), [1024, 1024] 1.6x, [512, 4096] 1.4x, [64, 100, 1024] dim 1 1.4x, float64
 //   [1024, 1024] 1.3x. Half-width panels (2 KiB of each row) were no faster than 8-vector blocks.
-constexpr size_t kWideVectors = 8;
+// Eight vectors per block, but no more than 256 bytes of each row (four AVX-512 vectors): wider
+// blocks leave narrow slices such as 64 float32 columns to single-vector blocks, each striding
+// down every row on its own (mid [16, 1000, 64] ran 0.84-0.88x with 8 AVX-512 vectors).
+template <class V>
+constexpr size_t kWideVectors = sizeof(typename V::Vec) * 8 <= 256 ? 8 : 256 / sizeof(typename V::Vec);
 
 // Calls block(vectors, partial, c, count) for every block of columns [0, columns) in the order
 // above: vectors and partial are std::integral_constant / std::bool_constant, c the first column,
@@ -451,8 +482,8 @@ SIMD_SOFTMAX_ALWAYS_INLINE void for_each_column_block(size_t columns, BlockFunct
   for (; c + kPanelColumns <= columns; c += kPanelColumns) {
     block(std::integral_constant<size_t, kPanelColumns / L>{}, std::false_type{}, c, L);
   }
-  for (; c + kWideVectors * L <= columns; c += kWideVectors * L) {
-    block(std::integral_constant<size_t, kWideVectors>{}, std::false_type{}, c, L);
+  for (; c + kWideVectors<V> * L <= columns; c += kWideVectors<V> * L) {
+    block(std::integral_constant<size_t, kWideVectors<V>>{}, std::false_type{}, c, L);
   }
   for (; c + L <= columns; c += L) block(std::integral_constant<size_t, 1>{}, std::false_type{}, c, L);
   if (c < columns) block(std::integral_constant<size_t, 1>{}, std::true_type{}, c, columns - c);

@@ -20,7 +20,13 @@ const CORE_SOURCES = [
 // Per-ISA kernels of this machine's architecture, each with its own flags (as in CMakeLists.txt).
 function isaSources() {
   if (process.arch === 'x64') {
-    return { definitions: ['-DSIMD_SOFTMAX_HAVE_AVX2=1'], files: [{ file: 'binding/kernels/avx2/softmax_avx2.cc', flags: ['-mavx2', '-mfma'] }] };
+    return {
+      definitions: ['-DSIMD_SOFTMAX_HAVE_AVX2=1', '-DSIMD_SOFTMAX_HAVE_AVX512=1'],
+      files: [
+        { file: 'binding/kernels/avx2/softmax_avx2.cc', flags: ['-mavx2', '-mfma'] },
+        { file: 'binding/kernels/avx512/softmax_avx512.cc', flags: ['-mavx512f', '-mavx2', '-mfma'] },
+      ],
+    };
   }
   if (process.arch === 'arm64') {
     return { definitions: ['-DSIMD_SOFTMAX_HAVE_NEON=1'], files: [{ file: 'binding/kernels/neon/softmax_neon.cc', flags: [] }] };

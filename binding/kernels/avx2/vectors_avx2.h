@@ -1,0 +1,118 @@
+// The AVX2 + FMA vector operation structs (see softmax_algorithm.h): F32x8 and F64x4.
+//
+// No include guard, no includes and no namespace on purpose: a kernel translation unit includes
+// this inside its own ISA namespace, after <immintrin.h>. kernels/avx2/ builds its kernel set from
+// these, and kernels/avx512/ uses them for rows shorter than one AVX-512 vector. Each copy is
+// compiled with its own unit's flags and lives in its own namespace, so the linker can never hand
+// the avx2 set a copy compiled for AVX-512.
+
+// Sliding windows over these give the lane masks of partial loads and keep_first: the mask for
+// `count` lanes starts at element kLanes - count. Partial stores do not use masks: VMASKMOVPS to
+// memory cost about 10 ns a store on Zen 3 (a [1, 7] softmax took 143 ns instead of 112), so they
+// store the vector to the stack and copy `count` lanes out (a vector store read back by scalar
+// loads forwards; the reverse, scalar stores read by a vector load, stalls, so loads stay masked).
+alignas(32) constexpr int32_t kTailMask32[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+alignas(32) constexpr int64_t kTailMask64[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
+
+struct F32x8 {
+  using Scalar = float;
+  using Vec = __m256;
+  struct Wide {
+    __m256d low, high;
+  };
+  static constexpr size_t kLanes = 8;
+
+  static Vec zero() { return _mm256_setzero_ps(); }
+  static Vec set1(float v) { return _mm256_set1_ps(v); }
+  static Vec load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, Vec v) { _mm256_storeu_ps(p, v); }
+  static __m256i tail_mask(size_t count) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask32 + kLanes - count));
+  }
+  static Vec load_partial(const float* p, size_t count, Vec fill) {
+    const __m256i mask = tail_mask(count);
+    return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, mask), _mm256_castsi256_ps(mask));
+  }
+  static void store_partial(float* p, size_t count, Vec v) {
+    // Through the stack, not VMASKMOVPS (see kTailMask32).
+    alignas(32) float lanes[kLanes];
+    _mm256_store_ps(lanes, v);
+    for (size_t i = 0; i < count; ++i) p[i] = lanes[i];
+  }
+  static Vec keep_first(Vec v, size_t count) { return _mm256_and_ps(v, _mm256_castsi256_ps(tail_mask(count))); }
+  // A non-temporal store (past the caches) to a 32-byte aligned address.
+  static constexpr size_t kStreamAlignment = 32;
+  static void stream(float* p, Vec v) { _mm256_stream_ps(p, v); }
+  static void stream_fence() { _mm_sfence(); }
+  static Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
+  static Vec sub(Vec a, Vec b) { return _mm256_sub_ps(a, b); }
+  static Vec mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
+  static Vec fmadd(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+  static Vec max(Vec a, Vec b) { return _mm256_max_ps(a, b); }
+  static Vec pow2_from_biased(Vec biased) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(biased), 23));
+  }
+  static Vec add_shifted_bits(Vec p, Vec n) {
+    return _mm256_castsi256_ps(
+        _mm256_add_epi32(_mm256_castps_si256(p), _mm256_slli_epi32(_mm256_castps_si256(n), 23)));
+  }
+  static bool all_at_least(Vec v, float bound) {
+    return _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_set1_ps(bound), _CMP_GE_OQ)) == 0xFF;
+  }
+  static Wide wide_zero() { return {_mm256_setzero_pd(), _mm256_setzero_pd()}; }
+  static Wide widen_add(Wide wide, Vec v) {
+    return {_mm256_add_pd(wide.low, _mm256_cvtps_pd(_mm256_castps256_ps128(v))),
+            _mm256_add_pd(wide.high, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)))};
+  }
+  static void wide_store(Wide wide, double* lanes) {
+    _mm256_storeu_pd(lanes, wide.low);
+    _mm256_storeu_pd(lanes + 4, wide.high);
+  }
+};
+
+struct F64x4 {
+  using Scalar = double;
+  using Vec = __m256d;
+  using Wide = __m256d;
+  static constexpr size_t kLanes = 4;
+
+  static Vec zero() { return _mm256_setzero_pd(); }
+  static Vec set1(double v) { return _mm256_set1_pd(v); }
+  static Vec load(const double* p) { return _mm256_loadu_pd(p); }
+  static void store(double* p, Vec v) { _mm256_storeu_pd(p, v); }
+  static __m256i tail_mask(size_t count) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask64 + kLanes - count));
+  }
+  static Vec load_partial(const double* p, size_t count, Vec fill) {
+    const __m256i mask = tail_mask(count);
+    return _mm256_blendv_pd(fill, _mm256_maskload_pd(p, mask), _mm256_castsi256_pd(mask));
+  }
+  static void store_partial(double* p, size_t count, Vec v) {
+    // Through the stack, not VMASKMOVPD (see kTailMask32).
+    alignas(32) double lanes[kLanes];
+    _mm256_store_pd(lanes, v);
+    for (size_t i = 0; i < count; ++i) p[i] = lanes[i];
+  }
+  static Vec keep_first(Vec v, size_t count) { return _mm256_and_pd(v, _mm256_castsi256_pd(tail_mask(count))); }
+  static constexpr size_t kStreamAlignment = 32;
+  static void stream(double* p, Vec v) { _mm256_stream_pd(p, v); }
+  static void stream_fence() { _mm_sfence(); }
+  static Vec add(Vec a, Vec b) { return _mm256_add_pd(a, b); }
+  static Vec sub(Vec a, Vec b) { return _mm256_sub_pd(a, b); }
+  static Vec mul(Vec a, Vec b) { return _mm256_mul_pd(a, b); }
+  static Vec fmadd(Vec a, Vec b, Vec c) { return _mm256_fmadd_pd(a, b, c); }
+  static Vec max(Vec a, Vec b) { return _mm256_max_pd(a, b); }
+  static Vec pow2_from_biased(Vec biased) {
+    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(biased), 52));
+  }
+  static Vec add_shifted_bits(Vec p, Vec n) {
+    return _mm256_castsi256_pd(
+        _mm256_add_epi64(_mm256_castpd_si256(p), _mm256_slli_epi64(_mm256_castpd_si256(n), 52)));
+  }
+  static bool all_at_least(Vec v, double bound) {
+    return _mm256_movemask_pd(_mm256_cmp_pd(v, _mm256_set1_pd(bound), _CMP_GE_OQ)) == 0xF;
+  }
+  static Wide wide_zero() { return _mm256_setzero_pd(); }
+  static Wide widen_add(Wide wide, Vec v) { return _mm256_add_pd(wide, v); }
+  static void wide_store(Wide wide, double* lanes) { _mm256_storeu_pd(lanes, wide); }
+};
