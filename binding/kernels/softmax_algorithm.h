@@ -129,13 +129,15 @@ struct NarrowOf<V, std::void_t<typename V::Narrow>> {
   using type = typename V::Narrow;
 };
 
-// Whether rows of row_length elements run on V::Narrow: rows shorter than one of V's vectors. On
-// Zen 4, rows of 7 float32 took 1.04x-1.36x longer on one masked AVX-512 vector than on AVX2's
-// (whose horizontal max and sum are half as long). Columns kernels keep V: on slices 7 and 12
-// columns wide, AVX2's partial stores made log-softmax 1.3x-2x slower than AVX-512's masked ones.
+// Whether rows of `length` elements (or softmax over slices `length` columns wide) run on
+// V::Narrow: those narrower than one of V's vectors. On Zen 4, rows of 7 float32 took 1.04x-1.36x
+// longer on one masked AVX-512 vector than on AVX2's, whose horizontal max and sum are half as
+// long; softmax over a slice 7 columns wide 1.15x-1.25x. Log-softmax columns keep V: there AVX2's
+// partial stores were 1.3x-2x slower than AVX-512's masked ones (slices 7 and 12 columns wide).
+// The choice depends on the shape only, so every thread on a tensor makes the same one.
 template <class V>
-inline bool runs_narrow(size_t row_length) {
-  return !std::is_same<typename NarrowOf<V>::type, V>::value && row_length < V::kLanes;
+inline bool runs_narrow(size_t length) {
+  return !std::is_same<typename NarrowOf<V>::type, V>::value && length < V::kLanes;
 }
 
 template <class V>
@@ -492,6 +494,9 @@ SIMD_SOFTMAX_ALWAYS_INLINE void for_each_column_block(size_t columns, BlockFunct
 template <class V, bool kLog>
 void columns_kernel(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
                     size_t inner, size_t columns) {
+  if (!kLog && runs_narrow<V>(inner)) {
+    return columns_kernel<typename NarrowOf<V>::type, kLog>(input, output, dim_size, inner, columns);
+  }
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     column_block<V, kLog, decltype(vectors)::value, decltype(partial)::value>(input + c, output + c, dim_size,
                                                                               inner, count);
