@@ -31,6 +31,9 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#if defined(_MSC_VER) && !defined(__clang__) && (defined(_M_X64) || defined(_M_IX86))
+#include <xmmintrin.h>
+#endif
 
 #include "exp_constants.h"
 #include "kernel_set.h"
@@ -47,6 +50,24 @@ namespace SIMD_SOFTMAX_ISA_NAMESPACE {
 #else
 #define SIMD_SOFTMAX_ALWAYS_INLINE inline
 #endif
+
+// Asks for the cache line holding p to be brought into L2 (no-op where the compiler has no hint).
+SIMD_SOFTMAX_ALWAYS_INLINE void prefetch_to_l2(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p, 0, 2);
+#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+  _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T1);
+#else
+  (void)p;
+#endif
+}
+
+// The cache line size prefetching assumes (x86-64 and most Arm cores).
+constexpr size_t kLineBytes = 64;
+// Rows up to this many bytes prefetch the next row during pass 2 (see rows_kernel). On Zen 4 at one
+// thread, against no prefetch: rows of 16 KiB 1.26x-1.41x ([4096, 4096]), 256 KiB 1.19x, 1 MiB
+// 1.06x; rows of 4 MB 0.96x-0.99x, where the next row no longer fits in L2 beside this one.
+constexpr size_t kPrefetchMaxRowBytes = size_t{1} << 20;
 
 // Independent accumulators per loop iteration, to hide the latency of adds and maxes.
 constexpr size_t kUnroll = 4;
@@ -182,9 +203,13 @@ typename V::Scalar row_max(const typename V::Scalar* x, size_t n) {
 }
 
 // Sum of e^(x - max) over a row, in double; with kStoreExp also writes each e^(x - max) to y.
+// With next_row, next_row's cache lines are prefetched into L2 on the way, those under each
+// four-vector step during that step (all but the last few vectors' worth), so that the next row's
+// pass 1 finds them there instead of waiting on memory.
 template <class V, bool kStoreExp>
 double row_sum_exp(const typename V::Scalar* x, typename V::Scalar* y, size_t n,
-                   typename V::Scalar max) {
+                   typename V::Scalar max, const typename V::Scalar* next_row = nullptr) {
+  using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;
   constexpr size_t L = V::kLanes;
   constexpr size_t kBlock = kVectorsPerSumBlock * L;
@@ -209,6 +234,14 @@ double row_sum_exp(const typename V::Scalar* x, typename V::Scalar* y, size_t n,
     size_t i = block;
     // Four vectors per step into four float partial sums.
     for (; i + kUnroll * L <= block_end; i += kUnroll * L) {
+      if (next_row != nullptr) {
+        // The lines of next_row starting in this step's bytes: each line once, whatever the width.
+        const size_t step_end = (i + kUnroll * L) * sizeof(Scalar);
+        for (size_t byte = (i * sizeof(Scalar) + kLineBytes - 1) / kLineBytes * kLineBytes; byte < step_end;
+             byte += kLineBytes) {
+          prefetch_to_l2(reinterpret_cast<const char*>(next_row) + byte);
+        }
+      }
       Vec e[kUnroll];
       exp_four_at(i, e);
       s0 = V::add(s0, e[0]);
@@ -230,6 +263,14 @@ double row_sum_exp(const typename V::Scalar* x, typename V::Scalar* y, size_t n,
     total = V::widen_add(total, V::add(V::add(s0, s1), V::add(s2, s3)));
   }
   return horizontal_sum<V>(total);
+}
+
+// The row after row r (at x) for pass 2 to prefetch, or nullptr: pass 1 of a row streams it from
+// memory with nothing to compute meanwhile, and pass 2 has the arithmetic to hide the next row's
+// fetch behind. Bitwise the same results either way.
+template <class Scalar>
+SIMD_SOFTMAX_ALWAYS_INLINE const Scalar* next_row_to_prefetch(const Scalar* x, size_t r, size_t rows, size_t row_length) {
+  return r + 1 < rows && row_length * sizeof(Scalar) <= kPrefetchMaxRowBytes ? x + row_length : nullptr;
 }
 
 // y = y * scale over a row, in place.
@@ -290,7 +331,7 @@ void rows_kernel_streaming(const typename V::Scalar* input, typename V::Scalar* 
     // Pass 1: the row max.
     const Scalar max = row_max<V>(x, row_length);
     // Pass 2: the sum of e^(x - max), softmax keeping each e^(x - max) in scratch.
-    const double sum = row_sum_exp<V, !kLog>(x, scratch, row_length, max);
+    const double sum = row_sum_exp<V, !kLog>(x, scratch, row_length, max, next_row_to_prefetch(x, r, rows, row_length));
     // Pass 3, streamed: softmax scratch * (1 / sum); log-softmax (x - max) - log(sum).
     if (kLog) {
       const Scalar log_sum = static_cast<Scalar>(std::log(sum));
@@ -332,7 +373,7 @@ void rows_kernel(const typename V::Scalar* input, typename V::Scalar* output, si
     // Pass 1: the row max.
     const Scalar max = row_max<V>(x, row_length);
     // Pass 2: the sum of e^(x - max), with softmax storing each e^(x - max) in y on the way.
-    const double sum = row_sum_exp<V, !kLog>(x, y, row_length, max);
+    const double sum = row_sum_exp<V, !kLog>(x, y, row_length, max, next_row_to_prefetch(x, r, rows, row_length));
     // Pass 3: softmax scales y by 1 / sum; log-softmax writes (x - max) - log(sum).
     if (kLog) {
       row_log_normalize<V>(x, y, row_length, max, static_cast<Scalar>(std::log(sum)));
