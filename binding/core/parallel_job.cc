@@ -11,8 +11,8 @@ namespace simd_softmax {
 namespace {
 
 // In slices narrower than a panel, column blocks start at multiples of this, so that no thread
-// boundary splits the columns kernel's 8-vector block (8 AVX2 vectors of float32: 64 columns).
-constexpr size_t kColumnAlignment = 64;
+// boundary splits a columns kernel block (see kColumnBlockMaxBytes).
+constexpr size_t kColumnAlignment = kColumnBlockMaxBytes / sizeof(float);
 // Segment boundaries of a split row are multiples of this many elements (whole cache lines).
 constexpr size_t kSegmentAlignment = 64;
 // Row segments per thread where the reduced dim of a slice is split, and the fewest rows a segment has.

@@ -10,6 +10,10 @@ namespace simd_softmax {
 // float64 columns), sweeping whole row segments; thread partitions of slices that wide cut at panel
 // bounds (core/parallel_job.cc).
 constexpr size_t kColumnPanelBytes = 4096;
+// Narrower slices go in blocks of up to 8 vectors, but at most this many bytes of each row (8 AVX2
+// or 4 AVX-512 vectors: 64 float32 columns). Every set's block widths divide 64 columns, so thread
+// partitions cut at multiples of 64 columns never split a block (core/parallel_job.cc).
+constexpr size_t kColumnBlockMaxBytes = 256;
 
 // The max of a row segment and the sum of e^(x - max) over it: segments of one row merge
 // associatively, (m1, s1) + (m2, s2) = (M, s1 e^(m1 - M) + s2 e^(m2 - M)) with M = max(m1, m2).

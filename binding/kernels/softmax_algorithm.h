@@ -26,6 +26,7 @@
 #error "define SIMD_SOFTMAX_ISA_NAMESPACE before including softmax_algorithm.h"
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -507,11 +508,11 @@ void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim
 //   stays in L1. Against 8-vector blocks, side by side at 1 thread: [4096, 1024] dim 0 2.1x
 //   (log-softmax 1.5x), [1024, 1024] 1.6x, [512, 4096] 1.4x, [64, 100, 1024] dim 1 1.4x, float64
 //   [1024, 1024] 1.3x. Half-width panels (2 KiB of each row) were no faster than 8-vector blocks.
-// Eight vectors per block, but no more than 256 bytes of each row (four AVX-512 vectors): wider
-// blocks leave narrow slices such as 64 float32 columns to single-vector blocks, each striding
-// down every row on its own (mid [16, 1000, 64] ran 0.84-0.88x with 8 AVX-512 vectors).
+// Eight vectors per block, but no more than kColumnBlockMaxBytes of each row (four AVX-512 vectors):
+// wider blocks leave narrow slices such as 64 float32 columns to single-vector blocks, each
+// striding down every row on its own (mid [16, 1000, 64] ran 0.84-0.88x with 8 AVX-512 vectors).
 template <class V>
-constexpr size_t kWideVectors = sizeof(typename V::Vec) * 8 <= 256 ? 8 : 256 / sizeof(typename V::Vec);
+constexpr size_t kWideVectors = std::min<size_t>(8, kColumnBlockMaxBytes / sizeof(typename V::Vec));
 
 // Calls block(vectors, partial, c, count) for every block of columns [0, columns) in the order
 // above: vectors and partial are std::integral_constant / std::bool_constant, c the first column,
