@@ -161,12 +161,13 @@ describe.each(['float32', 'float64'] as const)('%s', (dtype) => {
 
 describe('outputs too large for the caches (streamed to memory)', () => {
   // Outputs of 16 MiB or more are written with streaming stores; each half below is computed the
-  // ordinary way. Odd row lengths put the rows at every alignment; rows of 7, shorter than one
-  // AVX-512 vector, take the avx512 set's narrower vectors.
+  // ordinary way. Odd row lengths put the rows at every alignment; rows of one vector or less (7,
+  // and 13 float32) are held in a register, on the avx512 set's narrower vectors where they fit.
   test.each([
     ['float32', 1030, 4099],
     ['float64', 520, 4099],
     ['float32', 600002, 7],
+    ['float32', 400002, 13],
     ['float64', 300002, 7],
   ] as const)('%s [%i, %i]: the same bits as the cached path, on 1 and 2 threads', (dtype, rows, length) => {
     const random = seededRandom(7);

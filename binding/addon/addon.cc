@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../core/parallel_job.h"
+#include "../core/run_job.h"
 #include "../dispatch/kernel_dispatch.h"
 #include "../memory/huge_pages.h"
 #include "../threads/thread_pool.h"
@@ -250,10 +251,13 @@ napi_value RunStaged(napi_env env, napi_callback_info info) {
     }
     job.input = memory + kStagingHeaderBytes;
     job.output = memory + kStagingHeaderBytes + kStagingBytes;
-    if (has_work(job)) run_job_parallel(job, active_kernel_set(), ThreadPool::shared());
+    // Straight to the kernels: a staged job is too small to be worth a second thread (see below).
+    if (has_work(job)) run_job(job, active_kernel_set());
     return nullptr;
   });
 }
+static_assert(kStagingBytes / sizeof(float) < 2 * kMinElementsPerThread,
+              "run_job_parallel could split a staged job, which RunStaged runs on the calling thread");
 
 // Creates this environment's (empty) list of staging areas.
 void create_staging_areas(Napi::Env env) {

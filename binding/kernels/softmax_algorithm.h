@@ -21,7 +21,10 @@
 //   kStreamAlignment, stream(p, v) (a store that bypasses the caches, to a p aligned to
 //     kStreamAlignment bytes; a plain store where the ISA has nothing better), stream_fence();
 //   optionally Narrow: a struct of the same ISA with fewer lanes, which rows shorter than kLanes
-//     use instead (see NarrowOf).
+//     use instead (see NarrowOf);
+//   optionally reduce_max(v) (the largest lane; no lane is NaN) and reduce_add(wide) (the sum of
+//     wide's lanes), in registers by halving steps, where a loop over stored lanes would make a
+//     chain of kLanes dependent operations (see HasReductions).
 #ifndef SIMD_SOFTMAX_ISA_NAMESPACE
 #error "define SIMD_SOFTMAX_ISA_NAMESPACE before including softmax_algorithm.h"
 #endif
@@ -32,6 +35,7 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #if defined(_MSC_VER) && !defined(__clang__) && (defined(_M_X64) || defined(_M_IX86))
 #include <xmmintrin.h>
 #endif
@@ -151,33 +155,50 @@ struct NarrowOf<V, std::void_t<typename V::Narrow>> {
   using type = typename V::Narrow;
 };
 
-// Whether rows of `length` elements (or softmax over slices `length` columns wide) run on
-// V::Narrow: those narrower than one of V's vectors. On Zen 4, rows of 7 float32 took 1.04x-1.36x
-// longer on one masked AVX-512 vector than on AVX2's, whose horizontal max and sum are half as
-// long; softmax over a slice 7 columns wide 1.15x-1.25x. Log-softmax columns keep V: there AVX2's
-// partial stores were 1.3x-2x slower than AVX-512's masked ones (slices 7 and 12 columns wide).
-// The choice depends on the shape only, so every thread on a tensor makes the same one.
+// Whether softmax over slices `length` columns wide runs on V::Narrow: those narrower than one of
+// V's vectors. On Zen 4, softmax over a slice 7 columns wide took 1.15x-1.25x longer on one masked
+// AVX-512 vector than on AVX2's. Log-softmax columns keep V: there AVX2's partial stores were
+// 1.3x-2x slower than AVX-512's masked ones (slices 7 and 12 columns wide). (Short rows choose in
+// rows_kernel.) The choice depends on the shape only, so every thread on a tensor makes the same one.
 template <class V>
 inline bool runs_narrow(size_t length) {
   return !std::is_same<typename NarrowOf<V>::type, V>::value && length < V::kLanes;
 }
 
+// Whether V declares its own in-register reductions, reduce_max and reduce_add.
+template <class V, class = void>
+struct HasReductions : std::false_type {};
+template <class V>
+struct HasReductions<V, std::void_t<decltype(V::reduce_max(std::declval<typename V::Vec>())),
+                                    decltype(V::reduce_add(std::declval<typename V::Wide>()))>>
+    : std::true_type {};
+
+// The largest lane of v, whose lanes are never NaN (callers fold NaN lanes into a running max first).
 template <class V>
 inline typename V::Scalar horizontal_max(typename V::Vec v) {
-  typename V::Scalar lanes[V::kLanes];
-  V::store(lanes, v);
-  typename V::Scalar result = lanes[0];
-  for (size_t i = 1; i < V::kLanes; ++i) result = lanes[i] > result ? lanes[i] : result;
-  return result;
+  if constexpr (HasReductions<V>::value) {
+    return V::reduce_max(v);
+  } else {
+    typename V::Scalar lanes[V::kLanes];
+    V::store(lanes, v);
+    typename V::Scalar result = lanes[0];
+    for (size_t i = 1; i < V::kLanes; ++i) result = lanes[i] > result ? lanes[i] : result;
+    return result;
+  }
 }
 
+// The sum of the double accumulators' lanes.
 template <class V>
 inline double horizontal_sum(typename V::Wide wide) {
-  double lanes[V::kLanes];
-  V::wide_store(wide, lanes);
-  double result = 0.0;
-  for (size_t i = 0; i < V::kLanes; ++i) result += lanes[i];
-  return result;
+  if constexpr (HasReductions<V>::value) {
+    return V::reduce_add(wide);
+  } else {
+    double lanes[V::kLanes];
+    V::wide_store(wide, lanes);
+    double result = 0.0;
+    for (size_t i = 0; i < V::kLanes; ++i) result += lanes[i];
+    return result;
+  }
 }
 
 // ---- Last dim: contiguous rows --------------------------------------------------------------
@@ -314,6 +335,9 @@ SIMD_SOFTMAX_ALWAYS_INLINE void stream_row(typename V::Scalar* y, size_t n, Vect
   for (; i < n; ++i) y[i] = scalar_at(i);
 }
 
+template <class V, bool kLog>
+void rows_kernel(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t row_length);
+
 // Rows whose output goes straight to memory (a result too large to stay in cache): softmax keeps
 // its exponentials in `scratch` (row_length elements) instead of the output, so that no output
 // line is ever read, and writes the output once, with streaming stores. Bitwise the same results
@@ -323,9 +347,9 @@ void rows_kernel_streaming(const typename V::Scalar* input, typename V::Scalar* 
                            size_t row_length, typename V::Scalar* scratch) {
   using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;
-  if (runs_narrow<V>(row_length)) {
-    return rows_kernel_streaming<typename NarrowOf<V>::type, kLog>(input, output, rows, row_length, scratch);
-  }
+  // Rows of at most one vector would only make partial-line streaming stores: they take rows_kernel,
+  // which keeps each in a register.
+  if (row_length <= V::kLanes) return rows_kernel<V, kLog>(input, output, rows, row_length);
   for (size_t r = 0; r < rows; ++r) {
     const Scalar* x = input + r * row_length;
     Scalar* y = output + r * row_length;
@@ -362,12 +386,47 @@ void log_softmax_rows_streaming(const typename V::Scalar* input, typename V::Sca
   rows_kernel_streaming<V, true>(input, output, rows, row_length, scratch);
 }
 
+// Rows of at most one vector: each row stays in a register from its load to its store. The
+// three-pass kernel stores a short row's exponentials and reads them back, and every partial store
+// read back by a vector load waits for the store to complete: a [1, 10] row took about 50 ns that
+// way. Bitwise the same results as the passes below (the same operations on each lane).
+template <class V, bool kLog>
+void single_vector_rows(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t n) {
+  using Scalar = typename V::Scalar;
+  using Vec = typename V::Vec;
+  const bool whole = n == V::kLanes;
+  const Vec minus_inf = V::set1(-std::numeric_limits<Scalar>::infinity());
+  for (size_t r = 0; r < rows; ++r) {
+    const Scalar* x = input + r * n;
+    Scalar* y = output + r * n;
+    // The row max, with NaN lanes and padding read as -inf (as row_max does).
+    const Vec row = whole ? V::load(x) : V::load_partial(x, n, minus_inf);
+    const Scalar max = horizontal_max<V>(V::max(row, minus_inf));
+    const Vec max_v = V::set1(max);
+    // x - max, the padding made 0 so that it takes exp's fast path with the rest.
+    const Vec shifted = V::sub(whole ? row : V::load_partial(x, n, max_v), max_v);
+    // e^(x - max) with the padding's lanes zeroed, summed in double as row_sum_exp does.
+    Vec e = exp_nonpositive<V>(shifted);
+    if (!whole) e = V::keep_first(e, n);
+    const double sum = horizontal_sum<V>(V::widen_add(V::wide_zero(), e));
+    // Softmax e * (1 / sum); log-softmax (x - max) - log(sum).
+    const Vec result = kLog ? V::sub(shifted, V::set1(static_cast<Scalar>(std::log(sum))))
+                            : V::mul(e, V::set1(static_cast<Scalar>(1.0 / sum)));
+    if (whole) {
+      V::store(y, result);
+    } else {
+      V::store_partial(y, n, result);
+    }
+  }
+}
+
 template <class V, bool kLog>
 void rows_kernel(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t row_length) {
   using Scalar = typename V::Scalar;
-  if (runs_narrow<V>(row_length)) {
-    return rows_kernel<typename NarrowOf<V>::type, kLog>(input, output, rows, row_length);
-  }
+  using Narrow = typename NarrowOf<V>::type;
+  // Rows of one vector: the narrow one where it is wide enough, as its reductions are shorter.
+  if (row_length <= Narrow::kLanes) return single_vector_rows<Narrow, kLog>(input, output, rows, row_length);
+  if (row_length <= V::kLanes) return single_vector_rows<V, kLog>(input, output, rows, row_length);
   for (size_t r = 0; r < rows; ++r) {
     const Scalar* x = input + r * row_length;
     Scalar* y = output + r * row_length;

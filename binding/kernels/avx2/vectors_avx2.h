@@ -14,6 +14,12 @@
 alignas(32) constexpr int32_t kTailMask32[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 alignas(32) constexpr int64_t kTailMask64[8] = {-1, -1, -1, -1, 0, 0, 0, 0};
 
+// The sum of four doubles by halving steps.
+inline double sum_lanes(__m256d v) {
+  const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+}
+
 struct F32x8 {
   using Scalar = float;
   using Vec = __m256;
@@ -68,6 +74,13 @@ struct F32x8 {
     _mm256_storeu_pd(lanes, wide.low);
     _mm256_storeu_pd(lanes + 4, wide.high);
   }
+  // Halving steps: the high half onto the low one, three times.
+  static float reduce_max(Vec v) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
+  }
+  static double reduce_add(Wide wide) { return sum_lanes(_mm256_add_pd(wide.low, wide.high)); }
 };
 
 struct F64x4 {
@@ -115,4 +128,10 @@ struct F64x4 {
   static Wide wide_zero() { return _mm256_setzero_pd(); }
   static Wide widen_add(Wide wide, Vec v) { return _mm256_add_pd(wide, v); }
   static void wide_store(Wide wide, double* lanes) { _mm256_storeu_pd(lanes, wide); }
+  // Halving steps, as F32x8's.
+  static double reduce_max(Vec v) {
+    const __m128d m = _mm_max_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_max_sd(m, _mm_unpackhi_pd(m, m)));
+  }
+  static double reduce_add(Wide wide) { return sum_lanes(wide); }
 };
