@@ -5,7 +5,7 @@ import { checkShape, formatShape, normalizeDim, numelOf, splitAroundDim } from '
 import { checkDtype, type NestedArray, Tensor, tensor, TRUSTED } from './tensor.js';
 import { holdForAsync } from './async-buffers.js';
 import {
-  allocateUninitialized, arrayConstructor, bufferOf, byteOffsetOf, copyElements, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
+  allocateUninitialized, arrayConstructor, bufferOf, byteOffsetOf, bytesPerElement, copyElements, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
   maxElements, type SourceArray, type SourceDtype, sourceDtypeOf, typedArrayName,
 } from './typed-arrays.js';
 
@@ -94,13 +94,13 @@ const STAGING_INPUT = {
   float64: new Float64Array(STAGING_AREA, STAGING_INPUT_OFFSET, STAGING_BYTES / 8),
 };
 // Views of the staging output with exactly `length` elements, made when first needed.
-const stagingOutputViews: Record<Dtype, FloatArray[]> = { float32: [], float64: [] };
+const stagingOutputViews32: Float32Array[] = [];
+const stagingOutputViews64: Float64Array[] = [];
 
 function stagingOutput(dtype: Dtype, length: number): FloatArray {
-  const views = stagingOutputViews[dtype];
-  return (views[length] ??= dtype === 'float32'
-    ? new Float32Array(STAGING_AREA, STAGING_OUTPUT_OFFSET, length)
-    : new Float64Array(STAGING_AREA, STAGING_OUTPUT_OFFSET, length));
+  return dtype === 'float32'
+    ? (stagingOutputViews32[length] ??= new Float32Array(STAGING_AREA, STAGING_OUTPUT_OFFSET, length))
+    : (stagingOutputViews64[length] ??= new Float64Array(STAGING_AREA, STAGING_OUTPUT_OFFSET, length));
 }
 
 function runStaged(job: PreparedJob): Tensor {
@@ -138,11 +138,14 @@ interface PreparedJob {
   shape: readonly number[]; // frozen
 }
 
-/** The input seen as data, its dtype, its (frozen) shape and its element count. */
+/** The input seen as data, its dtype, its shape and its element count. */
 interface ResolvedInput {
   data: SourceArray;
   dtype: SourceDtype;
-  shape: readonly number[];
+  shape: readonly number[]; // frozen, for the result
+  // The same sizes in an array that is not frozen, for this call's own reads: V8's optimised code
+  // reads the elements of a frozen array through its generic inline-cache stub.
+  dims: readonly number[];
   length: number;
 }
 
@@ -156,7 +159,7 @@ function prepare(fn: string, op: NativeOp, input: TensorLike, dim: number, optio
   const dtype = resultDtype(fn, source.dtype, requestedDtype);
   const length = source.length;
   const checkedOut = out === undefined ? undefined : checkOut(fn, out, dtype, source);
-  const [outer, dimSize, inner] = splitAroundDim(shape, d);
+  const [outer, dimSize, inner] = splitAroundDim(source.dims, d);
   const kind = op + 2 * (dtype === 'float32' ? NativeDtype.float32 : NativeDtype.float64);
   return { fn, kind, source: source.data, sourceDtype: source.dtype, out: checkedOut, dtype, length, outer, dimSize, inner, shape };
 }
@@ -177,11 +180,12 @@ function resolveInput(fn: string, input: TensorLike): ResolvedInput {
   if (Array.isArray(input) || typeof input === 'number') {
     // Nested numbers become a float32 tensor first, as torch.tensor of Python floats does.
     const t = tensor(input);
-    return { data: t.data, dtype: t.dtype, shape: t.shape, length: t.data.length };
+    return { data: t.data, dtype: t.dtype, shape: t.shape, dims: t.shape, length: t.data.length };
   }
   if (ArrayBuffer.isView(input)) {
     const { data, dtype, length } = checkData(fn, 'input', input);
-    return { data, dtype, shape: frozenShape([length]), length };
+    const dims = [length];
+    return { data, dtype, shape: frozenShape(dims), dims, length };
   }
   // A Tensor is checked like any {data, shape}: its properties can be reassigned.
   if (typeof input === 'object' && input !== null && 'data' in input) {
@@ -190,7 +194,7 @@ function resolveInput(fn: string, input: TensorLike): ResolvedInput {
     const rawShape: unknown = hasShape ? input.shape : (input as { dims?: unknown }).dims;
     const rawData: unknown = input.data;
     if (rawShape === undefined) throw typeError(fn, 'expected input to have a shape (or dims) array next to its data');
-    const shape = checkShape(fn, shapeName, rawShape);
+    const shape = checkDims(fn, shapeName, rawShape);
     const { data, dtype, length } = checkData(fn, 'input.data', rawData);
     const numel = numelOf(shape);
     if (numel !== length) {
@@ -200,22 +204,39 @@ function resolveInput(fn: string, input: TensorLike): ResolvedInput {
       }
       throw rangeError(fn, `${shapeName} ${formatShape(shape)} describes ${numel} elements, but input.data has ${length}`);
     }
-    return { data, dtype, shape: frozenShape(shape), length };
+    return { data, dtype, shape: frozenShape(shape), dims: shape, length };
   }
   throw typeError(fn,
     `expected input to be a Tensor, {data, shape}, {data, dims}, a Float32Array/Float64Array or nested arrays of numbers, but got ${describe(input)}`);
 }
 
-// The shape last handed to a result: frozen, so results of equal shape can share it, and a loop of
-// same-shaped calls skips freezing a new array each time.
+// The shape last handed to a result, frozen, so that results of equal shape can share it and a loop
+// of same-shaped calls skips freezing a new array each time; and a copy that is not frozen, to
+// compare with (see ResolvedInput.dims).
 let lastShape: readonly number[] = Object.freeze([]);
+let lastDims: readonly number[] = [];
 
-function frozenShape(shape: number[]): readonly number[] {
-  const last = lastShape;
-  let same = shape.length === last.length;
-  for (let d = 0; same && d < shape.length; d++) same = shape[d] === last[d];
-  if (same) return last;
-  lastShape = Object.freeze(shape);
+/** The checked sizes of a caller's shape: lastDims when equal to it (no new array), else a copy. */
+function checkDims(fn: string, name: string, shape: unknown): readonly number[] {
+  const last = lastDims;
+  if (Array.isArray(shape) && shape.length === last.length) {
+    // Each entry read once: equal to a checked size, it is one.
+    let same = true;
+    for (let d = 0; same && d < last.length; d++) same = shape[d] === last[d];
+    if (same) return last;
+  }
+  return checkShape(fn, name, shape);
+}
+
+/** A frozen array equal to `dims` (which stays as it is). */
+function frozenShape(dims: readonly number[]): readonly number[] {
+  if (dims === lastDims) return lastShape;
+  const last = lastDims;
+  let same = dims.length === last.length;
+  for (let d = 0; same && d < dims.length; d++) same = dims[d] === last[d];
+  if (same) return lastShape;
+  lastDims = dims.slice();
+  lastShape = Object.freeze(dims.slice());
   return lastShape;
 }
 
@@ -255,7 +276,7 @@ function checkOut(fn: string, out: unknown, dtype: Dtype, source: ResolvedInput)
   if (length !== source.length) {
     throw rangeError(fn, `expected options.out to have ${source.length} elements (the input's), but it has ${length}`);
   }
-  if (outArray !== source.data && overlapsWithoutAliasing(outArray, source)) {
+  if (outArray !== source.data && overlapsWithoutAliasing(outArray, dtype, source)) {
     throw rangeError(fn,
       "options.out overlaps the input's memory without being the input's own array; pass the input's array (in place) or a separate one");
   }
@@ -263,13 +284,15 @@ function checkOut(fn: string, out: unknown, dtype: Dtype, source: ResolvedInput)
 }
 
 /** True when out shares bytes with the input but is not exactly the same view of the same dtype. */
-function overlapsWithoutAliasing(out: FloatArray, source: ResolvedInput): boolean {
-  if (bufferOf(out) !== bufferOf(source.data)) return false;
+function overlapsWithoutAliasing(out: FloatArray, dtype: Dtype, source: ResolvedInput): boolean {
+  // Byte ranges first, as if both arrays were in one buffer: the engine's buffer getter is a call into
+  // C++ (and moves a small array off V8's heap), so it runs only when the ranges alone cannot decide.
   const outStart = byteOffsetOf(out);
-  const outEnd = outStart + out.byteLength;
+  const outEnd = outStart + source.length * bytesPerElement(dtype);
   const inStart = byteOffsetOf(source.data);
-  const inEnd = inStart + source.data.byteLength;
-  if (outEnd <= inStart || inEnd <= outStart || out.byteLength === 0 || source.data.byteLength === 0) return false;
-  const sameView = outStart === inStart && outEnd === inEnd && sourceDtypeOf(out) === source.dtype;
-  return !sameView;
+  const inEnd = inStart + source.length * bytesPerElement(source.dtype);
+  if (outEnd <= inStart || inEnd <= outStart) return false;
+  // The same bytes as the same dtype: in place if the buffer is shared, apart if not; fine either way.
+  if (outStart === inStart && dtype === source.dtype) return false;
+  return bufferOf(out) === bufferOf(source.data);
 }
