@@ -186,4 +186,34 @@ describe('outputs too large for the caches (streamed to memory)', () => {
     }
     setNumThreads(initialThreads);
   });
+
+  // Over other dims, log-softmax streams each panel of columns from vectors that are not aligned (the
+  // avx512 set), so every alignment of the output is tried, as a view at 0-15 elements into a buffer.
+  test.each([
+    ['float32', 2, 2100, 1040],
+    ['float64', 2, 1050, 1040],
+  ] as const)('%s [%i, %i, %i] dim 1: the same bits as the cached path, at every output alignment', (dtype, outer, dim, inner) => {
+    const random = seededRandom(11);
+    const numel = outer * dim * inner;
+    const half = numel / 2;
+    const data = randomData(random, numel, dtype, 4);
+    const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+    const area = new Ctor(numel + 16);
+    for (const op of [softmax, logSoftmax]) {
+      // One slice at a time, on one thread: outputs below 16 MiB, written the ordinary way (two
+      // threads would split a slice's rows, which is not bitwise the same).
+      setNumThreads(1);
+      const parts = new Ctor(numel);
+      op({ data: data.subarray(0, half), shape: [1, dim, inner] }, 1, { out: parts.subarray(0, half) });
+      op({ data: data.subarray(half), shape: [1, dim, inner] }, 1, { out: parts.subarray(half) });
+      for (const threads of [1, 2]) {
+        setNumThreads(threads);
+        for (const offset of [0, 1, 3, 4, 8, 12, 15]) {
+          const whole = op({ data, shape: [outer, dim, inner] }, 1, { out: area.subarray(offset, offset + numel) });
+          expect(sameBits(whole.data, parts)).toBe(true);
+        }
+      }
+    }
+    setNumThreads(initialThreads);
+  });
 });

@@ -58,6 +58,9 @@ struct TypedKernels {
   StreamingRowsKernel log_softmax_rows_streaming;
   ColumnsKernel softmax_columns;
   ColumnsKernel log_softmax_columns;
+  // log_softmax_columns, writing the output with stores that bypass the caches where the set and the
+  // output's alignment allow (for results too large to stay cached). Bitwise the same results.
+  ColumnsKernel log_softmax_columns_streaming;
   SegmentStatsKernel segment_stats;
   ScaleKernel scale;
   LogNormalizeKernel log_normalize;

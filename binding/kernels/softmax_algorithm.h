@@ -22,6 +22,8 @@
 //     kStreamAlignment bytes; a plain store where the ISA has nothing better), stream_fence();
 //   optionally Narrow: a struct of the same ISA with fewer lanes, which rows shorter than kLanes
 //     use instead (see NarrowOf);
+//   optionally shifted_index(shift) and concat_shifted(lo, hi, index) (lanes shift.. of lo, then
+//     lanes ..shift of hi), for streaming stores from unaligned vectors (see HasConcatShifted);
 //   optionally reduce_max(v) (the largest lane; no lane is NaN) and reduce_add(wide) (the sum of
 //     wide's lanes), in registers by halving steps, where a loop over stored lanes would make a
 //     chain of kLanes dependent operations (see HasReductions).
@@ -171,6 +173,15 @@ struct HasReductions : std::false_type {};
 template <class V>
 struct HasReductions<V, std::void_t<decltype(V::reduce_max(std::declval<typename V::Vec>())),
                                     decltype(V::reduce_add(std::declval<typename V::Wide>()))>>
+    : std::true_type {};
+
+// Whether V can stream a row to aligned addresses from vectors that are not aligned:
+// shifted_index(shift) and concat_shifted(lo, hi, index), lanes shift.. of lo then lanes ..shift of hi.
+template <class V, class = void>
+struct HasConcatShifted : std::false_type {};
+template <class V>
+struct HasConcatShifted<
+    V, std::void_t<decltype(static_cast<void>(V::concat_shifted(V::zero(), V::zero(), V::shifted_index(size_t{0}))))>>
     : std::true_type {};
 
 // The largest lane of v, whose lanes are never NaN (callers fold NaN lanes into a running max first).
@@ -530,12 +541,41 @@ struct ColumnBlock {
       }
     }
   }
+
+  // Log-softmax's pass 3 as apply, each row written with streaming stores to aligned addresses: the
+  // first `shift` lanes of a row go out with a partial store, then every aligned vector joins the end
+  // of one result vector to the start of the next, then a partial store of the rest. (y + shift is
+  // aligned to V::kStreamAlignment in every row.)
+  static SIMD_SOFTMAX_ALWAYS_INLINE void log_apply_streamed(const Scalar* x, Scalar* y, size_t rows, size_t inner,
+                                                            const Vec* max_v, const Vec* log_sum_v, size_t shift) {
+    static_assert(!kPartial, "streamed blocks are whole vectors");
+    const auto index = V::shifted_index(shift);
+    for (size_t k = 0; k < rows; ++k) {
+      const Scalar* x_row = x + k * inner;
+      Scalar* y_row = y + k * inner;
+      Vec previous = V::sub(V::sub(V::load(x_row), max_v[0]), log_sum_v[0]);
+      if (shift != 0) V::store_partial(y_row, shift, previous);
+      for (size_t j = 1; j < kVectors; ++j) {
+        const Vec current = V::sub(V::sub(V::load(x_row + j * L), max_v[j]), log_sum_v[j]);
+        V::stream(y_row + shift + (j - 1) * L, V::concat_shifted(previous, current, index));
+        previous = current;
+      }
+      // The last L - shift lanes, moved to the front.
+      const Vec last = V::concat_shifted(previous, previous, index);
+      if (shift == 0) {
+        V::stream(y_row + (kVectors - 1) * L, last);
+      } else {
+        V::store_partial(y_row + shift + (kVectors - 1) * L, L - shift, last);
+      }
+    }
+  }
 };
 
-// One block of a {dim_size, inner} slice, all three passes.
-template <class V, bool kLog, size_t kVectors, bool kPartial>
+// One block of a {dim_size, inner} slice, all three passes; with kStreamed (log-softmax), pass 3 is
+// log_apply_streamed.
+template <class V, bool kLog, size_t kVectors, bool kPartial, bool kStreamed = false>
 void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner,
-                  size_t count) {
+                  size_t count, size_t shift = 0) {
   using Block = ColumnBlock<V, kVectors, kPartial>;
   using Scalar = typename V::Scalar;
   constexpr size_t L = V::kLanes;
@@ -553,7 +593,12 @@ void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim
     }
     factor_v[j] = V::load(factors);
   }
-  Block::template apply<kLog>(x, y, dim_size, inner, count, max_v, factor_v);
+  if constexpr (kStreamed) {
+    static_assert(kLog, "only log-softmax streams its columns");
+    Block::log_apply_streamed(x, y, dim_size, inner, max_v, factor_v, shift);
+  } else {
+    Block::template apply<kLog>(x, y, dim_size, inner, count, max_v, factor_v);
+  }
 }
 
 // Panels of kColumnPanelBytes of columns, then blocks of kWideVectors vectors, then single vectors,
@@ -602,6 +647,37 @@ void columns_kernel(const typename V::Scalar* input, typename V::Scalar* output,
     column_block<V, kLog, decltype(vectors)::value, decltype(partial)::value>(input + c, output + c, dim_size,
                                                                               inner, count);
   });
+}
+
+// Log-softmax over columns whose output goes straight to memory (a result too large to stay in
+// cache): pass 3 of every panel writes with streaming stores (log_apply_streamed), so no output line
+// is read before it is written. Other blocks, sets without concat_shifted, and slices whose rows do
+// not share one alignment (inner * sizeof not a multiple of it) write as columns_kernel does. Bitwise
+// the same results: the same operations, only the stores differ. Softmax has no such kernel: its
+// pass 3 rereads the exponentials it overwrites, and streaming them ran 0.78x-1.02x (panels of 256
+// rows, whose exponentials were still cached, lost most).
+template <class V>
+void log_softmax_columns_streaming(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
+                                   size_t inner, size_t columns) {
+  if constexpr (HasConcatShifted<V>::value) {
+    using Scalar = typename V::Scalar;
+    constexpr size_t kAlign = V::kStreamAlignment;
+    constexpr size_t kPanelVectors = kColumnPanelBytes / sizeof(typename V::Vec);
+    const size_t misaligned_bytes = reinterpret_cast<uintptr_t>(output) % kAlign;
+    if (inner * sizeof(Scalar) % kAlign == 0 && misaligned_bytes % sizeof(Scalar) == 0) {
+      // Lanes before the first aligned address in each row of a panel.
+      const size_t shift = misaligned_bytes == 0 ? 0 : (kAlign - misaligned_bytes) / sizeof(Scalar);
+      for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
+        constexpr bool kPanel = decltype(vectors)::value == kPanelVectors && !decltype(partial)::value;
+        column_block<V, true, decltype(vectors)::value, decltype(partial)::value, kPanel>(
+            input + c, output + c, dim_size, inner, count, shift);
+      });
+      // Streaming stores are weakly ordered: make them visible before the caller reads the output.
+      V::stream_fence();
+      return;
+    }
+  }
+  columns_kernel<V, true>(input, output, dim_size, inner, columns);
 }
 
 template <class V>
@@ -679,10 +755,12 @@ constexpr KernelSet make_kernel_set(const char* isa) {
   return KernelSet{isa,
                    {&softmax_rows<F32>, &log_softmax_rows<F32>, &softmax_rows_streaming<F32>,
                     &log_softmax_rows_streaming<F32>, &softmax_columns<F32>, &log_softmax_columns<F32>,
+                    &log_softmax_columns_streaming<F32>,
                     &segment_stats<F32>, &row_scale<F32>, &row_log_normalize<F32>,
                     &column_segment_stats<F32>, &column_segment_apply<F32>},
                    {&softmax_rows<F64>, &log_softmax_rows<F64>, &softmax_rows_streaming<F64>,
                     &log_softmax_rows_streaming<F64>, &softmax_columns<F64>, &log_softmax_columns<F64>,
+                    &log_softmax_columns_streaming<F64>,
                     &segment_stats<F64>, &row_scale<F64>, &row_log_normalize<F64>,
                     &column_segment_stats<F64>, &column_segment_apply<F64>}};
 }
