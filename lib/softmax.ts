@@ -5,7 +5,7 @@ import { checkShape, formatShape, normalizeDim, numelOf, splitAroundDim } from '
 import { checkDtype, type NestedArray, Tensor, tensor, TRUSTED } from './tensor.js';
 import { holdForAsync } from './async-buffers.js';
 import {
-  allocateUninitialized, arrayConstructor, bufferOf, byteOffsetOf, bytesPerElement, copyElements, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
+  allocateUninitialized, bufferOf, byteOffsetOf, bytesPerElement, copyElements, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
   maxElements, type SourceArray, type SourceDtype, sourceDtypeOf, typedArrayName,
 } from './typed-arrays.js';
 
@@ -51,7 +51,7 @@ export async function logSoftmaxAsync(input: TensorLike, dim: number, options?: 
 }
 
 function runSync(job: PreparedJob): Tensor {
-  if (job.length > 0 && job.length * arrayConstructor(job.dtype).BYTES_PER_ELEMENT <= STAGING_BYTES) return runStaged(job);
+  if (job.length > 0 && job.length * bytesPerElement(job.dtype) <= STAGING_BYTES) return runStaged(job);
   const { computeFrom, output } = placeOutput(job);
   if (job.length > 0) native.run(job.kind, computeFrom, output, job.outer, job.dimSize, job.inner);
   return new Tensor(output, job.shape, TRUSTED);
@@ -216,25 +216,24 @@ function resolveInput(fn: string, input: TensorLike): ResolvedInput {
 let lastShape: readonly number[] = Object.freeze([]);
 let lastDims: readonly number[] = [];
 
+/** Whether `sizes` holds the same sizes as lastDims, each entry read once. */
+function equalsLastDims(sizes: readonly unknown[]): boolean {
+  const last = lastDims;
+  let same = sizes.length === last.length;
+  for (let d = 0; same && d < last.length; d++) same = sizes[d] === last[d];
+  return same;
+}
+
 /** The checked sizes of a caller's shape: lastDims when equal to it (no new array), else a copy. */
 function checkDims(fn: string, name: string, shape: unknown): readonly number[] {
-  const last = lastDims;
-  if (Array.isArray(shape) && shape.length === last.length) {
-    // Each entry read once: equal to a checked size, it is one.
-    let same = true;
-    for (let d = 0; same && d < last.length; d++) same = shape[d] === last[d];
-    if (same) return last;
-  }
+  // Entries equal to checked sizes are valid sizes.
+  if (Array.isArray(shape) && equalsLastDims(shape)) return lastDims;
   return checkShape(fn, name, shape);
 }
 
 /** A frozen array equal to `dims` (which stays as it is). */
 function frozenShape(dims: readonly number[]): readonly number[] {
-  if (dims === lastDims) return lastShape;
-  const last = lastDims;
-  let same = dims.length === last.length;
-  for (let d = 0; same && d < dims.length; d++) same = dims[d] === last[d];
-  if (same) return lastShape;
+  if (dims === lastDims || equalsLastDims(dims)) return lastShape;
   lastDims = dims.slice();
   lastShape = Object.freeze(dims.slice());
   return lastShape;

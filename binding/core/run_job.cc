@@ -16,10 +16,11 @@ void run_typed(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, size_
   const Scalar* input = static_cast<const Scalar*>(job.input);
   Scalar* output = static_cast<Scalar*>(job.output);
   const bool log = job.op == Op::kLogSoftmax;
+  // Whether the whole output is too large for the caches, so that kernels stream it to memory.
+  const bool stream = job.outer * job.dim_size * job.inner * sizeof(Scalar) >= kStreamingMinOutputBytes;
   if (job.inner == 1) {
-    // Last dim: units are rows, streamed to memory when the whole output is too large for the caches.
-    const size_t output_bytes = job.outer * job.dim_size * sizeof(Scalar);
-    if (output_bytes >= kStreamingMinOutputBytes && job.dim_size * sizeof(Scalar) <= kStreamingMaxRowBytes) {
+    // Last dim: units are rows.
+    if (stream && job.dim_size * sizeof(Scalar) <= kStreamingMaxRowBytes) {
       std::vector<Scalar> scratch(log ? 0 : job.dim_size);
       const auto rows_kernel = log ? kernels.log_softmax_rows_streaming : kernels.softmax_rows_streaming;
       rows_kernel(input + begin * job.dim_size, output + begin * job.dim_size, end - begin, job.dim_size, scratch.data());
@@ -29,9 +30,8 @@ void run_typed(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, size_
     rows_kernel(input + begin * job.dim_size, output + begin * job.dim_size, end - begin, job.dim_size);
     return;
   }
-  // Other dims: unit u is column u % inner of outer slice u / inner; walk the range slice by slice,
-  // log-softmax streaming to memory when the whole output is too large for the caches.
-  const bool stream = job.outer * job.dim_size * job.inner * sizeof(Scalar) >= kStreamingMinOutputBytes;
+  // Other dims: unit u is column u % inner of outer slice u / inner; walk the range slice by slice
+  // (only log-softmax has a streaming columns kernel).
   const auto columns_kernel = log ? (stream ? kernels.log_softmax_columns_streaming : kernels.log_softmax_columns)
                                   : kernels.softmax_columns;
   const size_t slice_size = job.dim_size * job.inner;

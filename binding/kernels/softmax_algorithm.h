@@ -37,7 +37,6 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
-#include <utility>
 #if defined(_MSC_VER) && !defined(__clang__) && (defined(_M_X64) || defined(_M_IX86))
 #include <xmmintrin.h>
 #endif
@@ -171,8 +170,7 @@ inline bool runs_narrow(size_t length) {
 template <class V, class = void>
 struct HasReductions : std::false_type {};
 template <class V>
-struct HasReductions<V, std::void_t<decltype(V::reduce_max(std::declval<typename V::Vec>())),
-                                    decltype(V::reduce_add(std::declval<typename V::Wide>()))>>
+struct HasReductions<V, std::void_t<decltype(V::reduce_max(V::zero())), decltype(V::reduce_add(V::wide_zero()))>>
     : std::true_type {};
 
 // Whether V can stream a row to aligned addresses from vectors that are not aligned:
