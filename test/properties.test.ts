@@ -187,8 +187,10 @@ describe('outputs too large for the caches (streamed to memory)', () => {
     setNumThreads(initialThreads);
   });
 
-  // Over other dims, log-softmax streams each panel of columns from vectors that are not aligned (the
-  // avx512 set), so every alignment of the output is tried, as a view at 0-15 elements into a buffer.
+  // Over other dims, each panel of columns is streamed from vectors that are not aligned (the avx512
+  // set), so every alignment of the output is tried, as a view at 0-15 elements into a buffer.
+  // Softmax streams these panels (4-16 MiB each) with its exponentials computed twice; columns of
+  // special values check that both computations agree on them too.
   test.each([
     ['float32', 2, 2100, 1040],
     ['float64', 2, 1050, 1040],
@@ -197,6 +199,12 @@ describe('outputs too large for the caches (streamed to memory)', () => {
     const numel = outer * dim * inner;
     const half = numel / 2;
     const data = randomData(random, numel, dtype, 4);
+    const at = (slice: number, row: number, column: number) => (slice * dim + row) * inner + column;
+    for (let row = 0; row < dim; row++) data[at(0, row, 5)] = -Infinity; // a column of only -inf
+    data[at(0, 17, 100)] = -Infinity;
+    data[at(1, 900, 700)] = Infinity;
+    data[at(1, 3, 1030)] = NaN; // in the tail, past the last panel
+    data[at(1, 40, 31)] = NaN;
     const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
     const area = new Ctor(numel + 16);
     for (const op of [softmax, logSoftmax]) {

@@ -30,10 +30,9 @@ void run_typed(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, size_
     rows_kernel(input + begin * job.dim_size, output + begin * job.dim_size, end - begin, job.dim_size);
     return;
   }
-  // Other dims: unit u is column u % inner of outer slice u / inner; walk the range slice by slice
-  // (only log-softmax has a streaming columns kernel).
+  // Other dims: unit u is column u % inner of outer slice u / inner; walk the range slice by slice.
   const auto columns_kernel = log ? (stream ? kernels.log_softmax_columns_streaming : kernels.log_softmax_columns)
-                                  : kernels.softmax_columns;
+                                  : (stream ? kernels.softmax_columns_streaming : kernels.softmax_columns);
   const size_t slice_size = job.dim_size * job.inner;
   size_t unit = begin;
   while (unit < end) {

@@ -58,8 +58,10 @@ struct TypedKernels {
   StreamingRowsKernel log_softmax_rows_streaming;
   ColumnsKernel softmax_columns;
   ColumnsKernel log_softmax_columns;
-  // log_softmax_columns, writing the output with stores that bypass the caches where the set and the
-  // output's alignment allow (for results too large to stay cached). Bitwise the same results.
+  // softmax_columns and log_softmax_columns, writing the output with stores that bypass the caches
+  // where the set and the output's alignment allow (for results too large to stay cached), and for
+  // softmax where a panel's exponentials are worth computing twice. Bitwise the same results.
+  ColumnsKernel softmax_columns_streaming;
   ColumnsKernel log_softmax_columns_streaming;
   SegmentStatsKernel segment_stats;
   ScaleKernel scale;

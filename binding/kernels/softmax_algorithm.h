@@ -540,21 +540,34 @@ struct ColumnBlock {
     }
   }
 
-  // Log-softmax's pass 3 as apply, each row written with streaming stores to aligned addresses: the
-  // first `shift` lanes of a row go out with a partial store, then every aligned vector joins the end
-  // of one result vector to the start of the next, then a partial store of the rest. (y + shift is
-  // aligned to V::kStreamAlignment in every row.)
-  static SIMD_SOFTMAX_ALWAYS_INLINE void log_apply_streamed(const Scalar* x, Scalar* y, size_t rows, size_t inner,
-                                                            const Vec* max_v, const Vec* log_sum_v, size_t shift) {
+  // One result vector of a streamed pass 3: log-softmax (x - max) - log(sum), softmax e^(x - max) *
+  // (1 / sum), recomputing the exponentials that pass 2 did not store.
+  template <bool kLog>
+  static SIMD_SOFTMAX_ALWAYS_INLINE Vec streamed_result(Vec x, Vec max, Vec factor) {
+    if constexpr (kLog) {
+      return V::sub(V::sub(x, max), factor);
+    } else {
+      return V::mul(exp_nonpositive<V>(V::sub(x, max)), factor);
+    }
+  }
+
+  // Pass 3 as apply, each row written with streaming stores to aligned addresses: the first `shift`
+  // lanes of a row go out with a partial store, then every aligned vector joins the end of one result
+  // vector to the start of the next, then a partial store of the rest. (y + shift is aligned to
+  // V::kStreamAlignment in every row.) Softmax computes e^(x - max) again instead of reading back
+  // stored exponentials: the same operations, so the same bits as apply.
+  template <bool kLog>
+  static SIMD_SOFTMAX_ALWAYS_INLINE void apply_streamed(const Scalar* x, Scalar* y, size_t rows, size_t inner,
+                                                        const Vec* max_v, const Vec* factor_v, size_t shift) {
     static_assert(!kPartial, "streamed blocks are whole vectors");
     const auto index = V::shifted_index(shift);
     for (size_t k = 0; k < rows; ++k) {
       const Scalar* x_row = x + k * inner;
       Scalar* y_row = y + k * inner;
-      Vec previous = V::sub(V::sub(V::load(x_row), max_v[0]), log_sum_v[0]);
+      Vec previous = streamed_result<kLog>(V::load(x_row), max_v[0], factor_v[0]);
       if (shift != 0) V::store_partial(y_row, shift, previous);
       for (size_t j = 1; j < kVectors; ++j) {
-        const Vec current = V::sub(V::sub(V::load(x_row + j * L), max_v[j]), log_sum_v[j]);
+        const Vec current = streamed_result<kLog>(V::load(x_row + j * L), max_v[j], factor_v[j]);
         V::stream(y_row + shift + (j - 1) * L, V::concat_shifted(previous, current, index));
         previous = current;
       }
@@ -569,8 +582,7 @@ struct ColumnBlock {
   }
 };
 
-// One block of a {dim_size, inner} slice, all three passes; with kStreamed (log-softmax), pass 3 is
-// log_apply_streamed.
+// One block of a {dim_size, inner} slice, all three passes; with kStreamed, pass 3 is apply_streamed.
 template <class V, bool kLog, size_t kVectors, bool kPartial, bool kStreamed = false>
 void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner,
                   size_t count, size_t shift = 0) {
@@ -579,7 +591,8 @@ void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim
   constexpr size_t L = V::kLanes;
   typename V::Vec max_v[kVectors];
   typename V::Wide total[kVectors];
-  Block::template stats<!kLog>(x, y, dim_size, inner, count, max_v, total);
+  // A streamed softmax computes its exponentials again in pass 3 instead of storing them here.
+  Block::template stats<!kLog && !kStreamed>(x, y, dim_size, inner, count, max_v, total);
   // Per column: 1 / sum for softmax, log(sum) for log-softmax, computed in double.
   typename V::Vec factor_v[kVectors];
   for (size_t j = 0; j < kVectors; ++j) {
@@ -592,8 +605,7 @@ void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim
     factor_v[j] = V::load(factors);
   }
   if constexpr (kStreamed) {
-    static_assert(kLog, "only log-softmax streams its columns");
-    Block::log_apply_streamed(x, y, dim_size, inner, max_v, factor_v, shift);
+    Block::template apply_streamed<kLog>(x, y, dim_size, inner, max_v, factor_v, shift);
   } else {
     Block::template apply<kLog>(x, y, dim_size, inner, count, max_v, factor_v);
   }
@@ -647,16 +659,14 @@ void columns_kernel(const typename V::Scalar* input, typename V::Scalar* output,
   });
 }
 
-// Log-softmax over columns whose output goes straight to memory (a result too large to stay in
-// cache): pass 3 of every panel writes with streaming stores (log_apply_streamed), so no output line
-// is read before it is written. Other blocks, sets without concat_shifted, and slices whose rows do
-// not share one alignment (inner * sizeof not a multiple of it) write as columns_kernel does. Bitwise
-// the same results: the same operations, only the stores differ. Softmax has no such kernel: its
-// pass 3 rereads the exponentials it overwrites, and streaming them ran 0.78x-1.02x (panels of 256
-// rows, whose exponentials were still cached, lost most).
-template <class V>
-void log_softmax_columns_streaming(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
-                                   size_t inner, size_t columns) {
+// Columns whose output goes straight to memory (a result too large to stay in cache): pass 3 of
+// every panel writes with streaming stores (apply_streamed), so no output line is read before it is
+// written. Other blocks, sets without concat_shifted, and slices whose rows do not share one
+// alignment (inner * sizeof not a multiple of it) write as columns_kernel does. Bitwise the same
+// results: the same operations, only the stores differ (and softmax computes its exponentials twice).
+template <class V, bool kLog>
+void columns_kernel_streaming(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
+                              size_t inner, size_t columns) {
   if constexpr (HasConcatShifted<V>::value) {
     using Scalar = typename V::Scalar;
     constexpr size_t kAlign = V::kStreamAlignment;
@@ -667,7 +677,7 @@ void log_softmax_columns_streaming(const typename V::Scalar* input, typename V::
       const size_t shift = misaligned_bytes == 0 ? 0 : (kAlign - misaligned_bytes) / sizeof(Scalar);
       for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
         constexpr bool kPanel = decltype(vectors)::value == kPanelVectors && !decltype(partial)::value;
-        column_block<V, true, decltype(vectors)::value, decltype(partial)::value, kPanel>(
+        column_block<V, kLog, decltype(vectors)::value, decltype(partial)::value, kPanel>(
             input + c, output + c, dim_size, inner, count, shift);
       });
       // Streaming stores are weakly ordered: make them visible before the caller reads the output.
@@ -675,7 +685,36 @@ void log_softmax_columns_streaming(const typename V::Scalar* input, typename V::
       return;
     }
   }
-  columns_kernel<V, true>(input, output, dim_size, inner, columns);
+  columns_kernel<V, kLog>(input, output, dim_size, inner, columns);
+}
+
+// Softmax streams panels of [kSoftmaxStreamingMinPanelBytes, kSoftmaxStreamingMaxPanelBytes): it then computes its exponentials again in
+// pass 3 instead of storing and rereading them, and reads the panel's input three times. Side by side
+// at 1 thread (float32 over dim 0 unless noted), against storing the exponentials:
+// - panels of 4-12 MiB gain: [1024, 4096] 1.32x, [2048, 2048] 1.35x, [3072, 1024] 1.05x, float64
+//   [2048, 1024] 1.22x; at 2 threads [2048, 2048] 1.27x;
+// - panels of 1-2 MiB, whose exponentials stay cached between passes 2 and 3, gained nothing:
+//   [16, 256, 1024] dim 1 0.96x and 1.04x in two runs, [8, 512, 1024] 1.04x;
+// - larger ones reread their input from beyond the L3 cache: [4096, 1024] (16 MiB) 0.94x, [8192, 1024]
+//   (32 MiB) 0.76x.
+constexpr size_t kSoftmaxStreamingMinPanelBytes = size_t{4} << 20;
+constexpr size_t kSoftmaxStreamingMaxPanelBytes = size_t{16} << 20;  // exclusive
+
+template <class V>
+void softmax_columns_streaming(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
+                               size_t inner, size_t columns) {
+  const size_t panel_bytes = dim_size * kColumnPanelBytes;
+  if (panel_bytes >= kSoftmaxStreamingMinPanelBytes && panel_bytes < kSoftmaxStreamingMaxPanelBytes) {
+    columns_kernel_streaming<V, false>(input, output, dim_size, inner, columns);
+  } else {
+    columns_kernel<V, false>(input, output, dim_size, inner, columns);
+  }
+}
+
+template <class V>
+void log_softmax_columns_streaming(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
+                                   size_t inner, size_t columns) {
+  columns_kernel_streaming<V, true>(input, output, dim_size, inner, columns);
 }
 
 template <class V>
@@ -753,12 +792,12 @@ constexpr KernelSet make_kernel_set(const char* isa) {
   return KernelSet{isa,
                    {&softmax_rows<F32>, &log_softmax_rows<F32>, &softmax_rows_streaming<F32>,
                     &log_softmax_rows_streaming<F32>, &softmax_columns<F32>, &log_softmax_columns<F32>,
-                    &log_softmax_columns_streaming<F32>,
+                    &softmax_columns_streaming<F32>, &log_softmax_columns_streaming<F32>,
                     &segment_stats<F32>, &row_scale<F32>, &row_log_normalize<F32>,
                     &column_segment_stats<F32>, &column_segment_apply<F32>},
                    {&softmax_rows<F64>, &log_softmax_rows<F64>, &softmax_rows_streaming<F64>,
                     &log_softmax_rows_streaming<F64>, &softmax_columns<F64>, &log_softmax_columns<F64>,
-                    &log_softmax_columns_streaming<F64>,
+                    &softmax_columns_streaming<F64>, &log_softmax_columns_streaming<F64>,
                     &segment_stats<F64>, &row_scale<F64>, &row_log_normalize<F64>,
                     &column_segment_stats<F64>, &column_segment_apply<F64>}};
 }
