@@ -224,4 +224,37 @@ describe('outputs too large for the caches (streamed to memory)', () => {
     }
     setNumThreads(initialThreads);
   });
+
+  // A slice of one panel (plus a tail) on 2 threads: its rows are cut into segments, and
+  // log-softmax's last phase streams each segment's panel. Every output alignment computes the same
+  // bits (only the stores differ), in place too, within the accuracy bounds of a float64 reference.
+  test.each([
+    ['float32', 4100, 1040],
+    ['float64', 4100, 520],
+  ] as const)('%s [%i, %i] dim 0 split across 2 threads: the same bits at every output alignment', (dtype, rows, columns) => {
+    const random = seededRandom(12);
+    const numel = rows * columns;
+    const data = randomData(random, numel, dtype, 4);
+    data[17 * columns + 3] = -Infinity;
+    data[2000 * columns + 600] = Infinity;
+    data[3 * columns + 1030] = NaN; // float32: in the tail, past the panel
+    const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+    const area = new Ctor(numel + 16);
+    setNumThreads(2);
+    for (const op of [softmax, logSoftmax]) {
+      const log = op === logSoftmax;
+      const first = op({ data, shape: [rows, columns] }, 0).data;
+      const report = compare(first, referenceSoftmax(data, [rows, columns], 0, log), dtype, log);
+      expect(report.mismatches).toEqual([]);
+      expect(Math.max(report.maxRelative, report.maxLogError)).toBeLessThanOrEqual(BOUNDS[dtype][log ? 'logSoftmax' : 'softmax']);
+      for (const offset of [0, 1, 3, 4, 8, 12, 15]) {
+        const whole = op({ data, shape: [rows, columns] }, 0, { out: area.subarray(offset, offset + numel) });
+        expect(sameBits(whole.data, first)).toBe(true);
+      }
+      const inPlace = Ctor.from(data);
+      op({ data: inPlace, shape: [rows, columns] }, 0, { out: inPlace });
+      expect(sameBits(inPlace, first)).toBe(true);
+    }
+    setNumThreads(initialThreads);
+  });
 });

@@ -192,17 +192,19 @@ void run_split_columns(const SoftmaxJob& job, const TypedKernels<Scalar>& kernel
   };
   pool.run(merge_chunks, ThreadPool::ChunkFunction(merge_phase));
 
-  // Phase 2: softmax rescales each segment's exponentials; log-softmax writes (x - M) - log(S).
+  // Phase 2: softmax rescales each segment's exponentials; log-softmax writes (x - M) - log(S),
+  // streamed to memory when the output is too large for the caches.
+  const bool stream = streams_output(job);
   auto normalize_phase = [&](size_t chunk) {
     size_t begin, end, offset;
     bounds(chunk, &begin, &end, &offset);
     if (log) {
       const size_t slice_columns = (chunk / segments) * inner;
       kernels.column_segment_apply(input + offset, output + offset, end - begin, inner, inner,
-                                   column_maxes.data() + slice_columns, factors.data() + slice_columns);
+                                   column_maxes.data() + slice_columns, factors.data() + slice_columns, stream);
     } else {
       kernels.column_segment_apply(input + offset, output + offset, end - begin, inner, inner, nullptr,
-                                   factors.data() + chunk * inner);
+                                   factors.data() + chunk * inner, false);
     }
   };
   pool.run(chunks, ThreadPool::ChunkFunction(normalize_phase));

@@ -16,8 +16,7 @@ void run_typed(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, size_
   const Scalar* input = static_cast<const Scalar*>(job.input);
   Scalar* output = static_cast<Scalar*>(job.output);
   const bool log = job.op == Op::kLogSoftmax;
-  // Whether the whole output is too large for the caches, so that kernels stream it to memory.
-  const bool stream = job.outer * job.dim_size * job.inner * sizeof(Scalar) >= kStreamingMinOutputBytes;
+  const bool stream = streams_output(job);
   if (job.inner == 1) {
     // Last dim: units are rows.
     if (stream && job.dim_size * sizeof(Scalar) <= kStreamingMaxRowBytes) {
@@ -47,6 +46,11 @@ void run_typed(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, size_
 }
 
 }  // namespace
+
+bool streams_output(const SoftmaxJob& job) {
+  const size_t element_bytes = job.dtype == Dtype::kFloat32 ? sizeof(float) : sizeof(double);
+  return job.outer * job.dim_size * job.inner * element_bytes >= kStreamingMinOutputBytes;
+}
 
 size_t work_units(const SoftmaxJob& job) {
   return job.inner == 1 ? job.outer : job.outer * job.inner;

@@ -14,6 +14,10 @@ namespace simd_softmax {
 size_t work_units(const SoftmaxJob& job);
 void run_work_units(const SoftmaxJob& job, const KernelSet& kernels, size_t begin, size_t end);
 
+// Whether the job's whole output is too large for the caches, so that kernels write it with
+// streaming stores where they can.
+bool streams_output(const SoftmaxJob& job);
+
 inline void run_job(const SoftmaxJob& job, const KernelSet& kernels) {
   run_work_units(job, kernels, 0, work_units(job));
 }

@@ -48,9 +48,11 @@ struct TypedKernels {
   // exp_output unless it is null;
   using ColumnStatsKernel = void (*)(const Scalar* input, Scalar* exp_output, size_t rows, size_t inner,
                                      size_t columns, SegmentStats* stats);
-  // with maxes null, output = output * factors[c]; else output = (input - maxes[c]) - factors[c].
+  // with maxes null, output = output * factors[c]; else output = (input - maxes[c]) - factors[c],
+  // with stream_output written with stores that bypass the caches where the set and the output's
+  // alignment allow.
   using ColumnApplyKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t inner, size_t columns,
-                                     const Scalar* maxes, const Scalar* factors);
+                                     const Scalar* maxes, const Scalar* factors, bool stream_output);
 
   RowsKernel softmax_rows;
   RowsKernel log_softmax_rows;

@@ -664,17 +664,31 @@ void columns_kernel(const typename V::Scalar* input, typename V::Scalar* output,
 // written. Other blocks, sets without concat_shifted, and slices whose rows do not share one
 // alignment (inner * sizeof not a multiple of it) write as columns_kernel does. Bitwise the same
 // results: the same operations, only the stores differ (and softmax computes its exponentials twice).
+// Whether panels of columns of this output can be streamed (apply_streamed): the set joins vectors
+// (concat_shifted), and every row shares one alignment, a whole number of elements past
+// V::kStreamAlignment. If so, *shift is the number of lanes before the first aligned address of a row.
+template <class V>
+bool streamable_columns(const typename V::Scalar* output, size_t inner, size_t* shift) {
+  if constexpr (HasConcatShifted<V>::value) {
+    using Scalar = typename V::Scalar;
+    constexpr size_t kAlign = V::kStreamAlignment;
+    const size_t misaligned_bytes = reinterpret_cast<uintptr_t>(output) % kAlign;
+    if (inner * sizeof(Scalar) % kAlign != 0 || misaligned_bytes % sizeof(Scalar) != 0) return false;
+    *shift = misaligned_bytes == 0 ? 0 : (kAlign - misaligned_bytes) / sizeof(Scalar);
+    return true;
+  } else {
+    (void)output, (void)inner, (void)shift;
+    return false;
+  }
+}
+
 template <class V, bool kLog>
 void columns_kernel_streaming(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
                               size_t inner, size_t columns) {
   if constexpr (HasConcatShifted<V>::value) {
-    using Scalar = typename V::Scalar;
-    constexpr size_t kAlign = V::kStreamAlignment;
     constexpr size_t kPanelVectors = kColumnPanelBytes / sizeof(typename V::Vec);
-    const size_t misaligned_bytes = reinterpret_cast<uintptr_t>(output) % kAlign;
-    if (inner * sizeof(Scalar) % kAlign == 0 && misaligned_bytes % sizeof(Scalar) == 0) {
-      // Lanes before the first aligned address in each row of a panel.
-      const size_t shift = misaligned_bytes == 0 ? 0 : (kAlign - misaligned_bytes) / sizeof(Scalar);
+    size_t shift;
+    if (streamable_columns<V>(output, inner, &shift)) {
       for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
         constexpr bool kPanel = decltype(vectors)::value == kPanelVectors && !decltype(partial)::value;
         column_block<V, kLog, decltype(vectors)::value, decltype(partial)::value, kPanel>(
@@ -688,9 +702,10 @@ void columns_kernel_streaming(const typename V::Scalar* input, typename V::Scala
   columns_kernel<V, kLog>(input, output, dim_size, inner, columns);
 }
 
-// Softmax streams panels of [kSoftmaxStreamingMinPanelBytes, kSoftmaxStreamingMaxPanelBytes): it then computes its exponentials again in
-// pass 3 instead of storing and rereading them, and reads the panel's input three times. Side by side
-// at 1 thread (float32 over dim 0 unless noted), against storing the exponentials:
+// Softmax streams panels of [kSoftmaxStreamingMinPanelBytes, kSoftmaxStreamingMaxPanelBytes): it then
+// computes its exponentials again in pass 3 instead of storing and rereading them, and reads the
+// panel's input three times. Side by side at 1 thread (float32 over dim 0 unless noted), against
+// storing the exponentials:
 // - panels of 4-12 MiB gain: [1024, 4096] 1.32x, [2048, 2048] 1.35x, [3072, 1024] 1.05x, float64
 //   [2048, 1024] 1.22x; at 2 threads [2048, 2048] 1.27x;
 // - panels of 1-2 MiB, whose exponentials stay cached between passes 2 and 3, gained nothing:
@@ -762,10 +777,15 @@ void column_segment_stats(const typename V::Scalar* input, typename V::Scalar* e
 }
 
 // Pass 3 over `rows` rows of columns [0, columns): softmax (null maxes) scales the exponentials in
-// output by factors[c]; log-softmax writes (input - maxes[c]) - factors[c].
+// output by factors[c]; log-softmax writes (input - maxes[c]) - factors[c], with stream_output
+// through streaming stores in whole panels where the set and the output's alignment allow.
 template <class V>
 void column_segment_apply(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t inner,
-                          size_t columns, const typename V::Scalar* maxes, const typename V::Scalar* factors) {
+                          size_t columns, const typename V::Scalar* maxes, const typename V::Scalar* factors,
+                          bool stream_output) {
+  constexpr size_t kPanelVectors = kColumnPanelBytes / sizeof(typename V::Vec);
+  size_t shift = 0;
+  const bool streamed = stream_output && maxes != nullptr && streamable_columns<V>(output, inner, &shift);
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     constexpr size_t kVectors = decltype(vectors)::value;
     constexpr bool kPartial = decltype(partial)::value;
@@ -778,12 +798,22 @@ void column_segment_apply(const typename V::Scalar* input, typename V::Scalar* o
       factor_v[j] = Block::load_at(factors + at, count);
       max_v[j] = maxes != nullptr ? Block::load_at(maxes + at, count) : V::zero();
     }
+    if constexpr (HasConcatShifted<V>::value && kVectors == kPanelVectors && !kPartial) {
+      if (streamed) {
+        Block::template apply_streamed<true>(input + c, output + c, rows, inner, max_v, factor_v, shift);
+        return;
+      }
+    }
     if (maxes != nullptr) {
       Block::template apply<true>(input + c, output + c, rows, inner, count, max_v, factor_v);
     } else {
       Block::template apply<false>(input + c, output + c, rows, inner, count, max_v, factor_v);
     }
   });
+  if (streamed) {
+    // Streaming stores are weakly ordered: make them visible before the caller reads the output.
+    V::stream_fence();
+  }
 }
 
 // The kernel table of this instruction set, from its float32 and float64 operation structs.
