@@ -12,6 +12,11 @@
 #else
 #include <dlfcn.h>
 #endif
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+#include <immintrin.h>
+#elif defined(_M_ARM64)
+#include <intrin.h>
+#endif
 #if defined(__linux__)
 #include <link.h>
 #include <sched.h>
@@ -24,6 +29,23 @@ namespace {
 // sleeping. A futex wake-up costs tens of microseconds on a virtual machine; back-to-back calls
 // and the end of a task then skip it.
 constexpr auto kSpinBeforeSleep = std::chrono::microseconds(200);
+// For the first part of its spin, an idle worker polls with the CPU's spin-wait hint instead of
+// yielding its core: polling by sched_yield noticed new work 0.4-0.6 us after it came on this VM,
+// the hint 0.06 us (tools/pool_handoff.cc: a 2-thread call's cost beyond half the 1-thread time
+// went from 1.0-1.13 us to 0.55-0.59 us). Afterwards the worker yields, so that another thread
+// waiting for this core gets it.
+constexpr auto kPollWithoutYielding = std::chrono::microseconds(20);
+
+// Tells the CPU that this thread is spinning (x86 PAUSE, Arm YIELD), where the compiler knows how.
+inline void spin_wait_hint() {
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+  _mm_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  __asm__ __volatile__("yield");
+#elif defined(_M_ARM64)
+  __yield();
+#endif
+}
 
 // The core the calling thread runs on, or -1 where the OS does not say.
 int current_cpu() {
@@ -183,11 +205,17 @@ void ThreadPool::worker_loop() {
     Task* task = find_task_locked();
     if (task == nullptr) {
       if (spin) {
-        // Poll briefly without the lock for the next task.
+        // Poll briefly without the lock for the next task: first holding the core, then yielding it.
         lock.unlock();
-        const auto spin_until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
-        while (waiting_helpers_.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < spin_until) {
-          std::this_thread::yield();
+        const auto spin_start = std::chrono::steady_clock::now();
+        for (auto now = spin_start; waiting_helpers_.load(std::memory_order_acquire) == 0 &&
+                                    now - spin_start < kSpinBeforeSleep;
+             now = std::chrono::steady_clock::now()) {
+          if (now - spin_start < kPollWithoutYielding) {
+            for (int i = 0; i < 16 && waiting_helpers_.load(std::memory_order_relaxed) == 0; ++i) spin_wait_hint();
+          } else {
+            std::this_thread::yield();
+          }
         }
         lock.lock();
         if (find_task_locked() != nullptr) continue;
