@@ -659,11 +659,6 @@ void columns_kernel(const typename V::Scalar* input, typename V::Scalar* output,
   });
 }
 
-// Columns whose output goes straight to memory (a result too large to stay in cache): pass 3 of
-// every panel writes with streaming stores (apply_streamed), so no output line is read before it is
-// written. Other blocks, sets without concat_shifted, and slices whose rows do not share one
-// alignment (inner * sizeof not a multiple of it) write as columns_kernel does. Bitwise the same
-// results: the same operations, only the stores differ (and softmax computes its exponentials twice).
 // Whether panels of columns of this output can be streamed (apply_streamed): the set joins vectors
 // (concat_shifted), and every row shares one alignment, a whole number of elements past
 // V::kStreamAlignment. If so, *shift is the number of lanes before the first aligned address of a row.
@@ -682,6 +677,11 @@ bool streamable_columns(const typename V::Scalar* output, size_t inner, size_t* 
   }
 }
 
+// Columns whose output goes straight to memory (a result too large to stay in cache): pass 3 of
+// every panel writes with streaming stores (apply_streamed), so no output line is read before it is
+// written. Other blocks, sets without concat_shifted, and slices whose rows do not share one
+// alignment (inner * sizeof not a multiple of it) write as columns_kernel does. Bitwise the same
+// results: the same operations, only the stores differ (and softmax computes its exponentials twice).
 template <class V, bool kLog>
 void columns_kernel_streaming(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
                               size_t inner, size_t columns) {
