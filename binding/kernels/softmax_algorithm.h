@@ -710,8 +710,8 @@ void columns_kernel_streaming(const typename V::Scalar* input, typename V::Scala
 //   [2048, 1024] 1.22x; at 2 threads [2048, 2048] 1.27x;
 // - panels of 1-2 MiB, whose exponentials stay cached between passes 2 and 3, gained nothing:
 //   [16, 256, 1024] dim 1 0.96x and 1.04x in two runs, [8, 512, 1024] 1.04x;
-// - larger ones reread their input from beyond the L3 cache: [4096, 1024] (16 MiB) 0.94x, [8192, 1024]
-//   (32 MiB) 0.76x.
+// - larger ones reread their input from beyond the L3 cache: [4096, 1024] (16 MiB) 0.93x and 0.96x,
+//   [8192, 1024] (32 MiB) 0.76x.
 constexpr size_t kSoftmaxStreamingMinPanelBytes = size_t{4} << 20;
 constexpr size_t kSoftmaxStreamingMaxPanelBytes = size_t{16} << 20;  // exclusive
 
