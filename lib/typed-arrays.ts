@@ -107,7 +107,7 @@ export function arrayConstructor(dtype: Dtype): Float32ArrayConstructor | Float6
 /** The largest element count a typed array of this dtype can have in this Node. */
 export function maxElements(dtype: Dtype): number {
   // buffer.constants.MAX_LENGTH is the largest ArrayBuffer in bytes.
-  return Math.floor(bufferConstants.MAX_LENGTH / arrayConstructor(dtype).BYTES_PER_ELEMENT);
+  return Math.floor(bufferConstants.MAX_LENGTH / bytesPerElement(dtype));
 }
 
 // Below this many bytes a zero-filled allocation is as cheap as an uninitialised one.
@@ -123,7 +123,7 @@ const HUGE_PAGE_ALLOCATION_BYTES = 8 << 20;
  */
 export function allocateUninitialized(fn: string, dtype: Dtype, length: number): FloatArray {
   const Ctor = arrayConstructor(dtype);
-  const bytes = length * Ctor.BYTES_PER_ELEMENT;
+  const bytes = length * bytesPerElement(dtype);
   try {
     if (bytes < UNINITIALIZED_ALLOCATION_BYTES) return new Ctor(length);
     const memory = Buffer.allocUnsafeSlow(bytes);

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // What an allocating call on [4096, 4096] float32 costs against one with `out=`, and the resident
 // memory it leaves: rounds that alternate a loop of `out=` calls with a loop of allocating calls,
-// then a collection. Run it with and without a malloc setting to compare, e.g.
+// then a collection. Run it with and without glibc's malloc settings to compare (README, Performance):
 //   node --expose-gc tools/measure-allocating.js
-//   MALLOC_MMAP_THRESHOLD_=134217728 node --expose-gc tools/measure-allocating.js
+//   MALLOC_MMAP_THRESHOLD_=134217728 MALLOC_TRIM_THRESHOLD_=268435456 node --expose-gc tools/measure-allocating.js
 // Options: THREADS (default 1), ROUNDS (default 9), CALLS per loop (default 10).
 'use strict';
 
@@ -46,9 +46,10 @@ global.gc();
 // Freed ArrayBuffer memory is released as the collection's sweep finishes; give it a moment.
 setTimeout(() => {
   global.gc();
-  const out = median(outMs);
+  const withOut = median(outMs);
   const allocating = median(allocatingMs);
-  console.log(`threads ${threads}, ${rounds} rounds of ${calls} calls, MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_ ?? '(unset)'}`);
-  console.log(`out= ${out.toFixed(2)} ms, allocating ${allocating.toFixed(2)} ms: ${(allocating / out).toFixed(2)}x`);
+  const setting = (name) => `${name}=${process.env[name] ?? '(unset)'}`;
+  console.log(`threads ${threads}, ${rounds} rounds of ${calls} calls, ${setting('MALLOC_MMAP_THRESHOLD_')} ${setting('MALLOC_TRIM_THRESHOLD_')}`);
+  console.log(`out= ${withOut.toFixed(2)} ms, allocating ${allocating.toFixed(2)} ms: ${(allocating / withOut).toFixed(2)}x`);
   console.log(`resident memory: ${mib(peakRss)} MiB at most after a round, ${mib(process.memoryUsage().rss)} MiB after a collection`);
 }, 200);

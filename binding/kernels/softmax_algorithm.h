@@ -662,6 +662,12 @@ void columns_kernel(const typename V::Scalar* input, typename V::Scalar* output,
 // Whether panels of columns of this output can be streamed (apply_streamed): the set joins vectors
 // (concat_shifted), and every row shares one alignment, a whole number of elements past
 // V::kStreamAlignment. If so, *shift is the number of lanes before the first aligned address of a row.
+// Whether a block of kVectors vectors (kPartial: a partial one) is streamed where its output can be:
+// whole panels only, on sets that can join vectors.
+template <class V, size_t kVectors, bool kPartial>
+constexpr bool kStreamedBlock =
+    HasConcatShifted<V>::value && kVectors == kColumnPanelBytes / sizeof(typename V::Vec) && !kPartial;
+
 template <class V>
 bool streamable_columns(const typename V::Scalar* output, size_t inner, size_t* shift) {
   if constexpr (HasConcatShifted<V>::value) {
@@ -685,21 +691,16 @@ bool streamable_columns(const typename V::Scalar* output, size_t inner, size_t* 
 template <class V, bool kLog>
 void columns_kernel_streaming(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
                               size_t inner, size_t columns) {
-  if constexpr (HasConcatShifted<V>::value) {
-    constexpr size_t kPanelVectors = kColumnPanelBytes / sizeof(typename V::Vec);
-    size_t shift;
-    if (streamable_columns<V>(output, inner, &shift)) {
-      for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
-        constexpr bool kPanel = decltype(vectors)::value == kPanelVectors && !decltype(partial)::value;
-        column_block<V, kLog, decltype(vectors)::value, decltype(partial)::value, kPanel>(
-            input + c, output + c, dim_size, inner, count, shift);
-      });
-      // Streaming stores are weakly ordered: make them visible before the caller reads the output.
-      V::stream_fence();
-      return;
-    }
-  }
-  columns_kernel<V, kLog>(input, output, dim_size, inner, columns);
+  size_t shift;
+  if (!streamable_columns<V>(output, inner, &shift)) return columns_kernel<V, kLog>(input, output, dim_size, inner, columns);
+  for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
+    constexpr size_t kVectors = decltype(vectors)::value;
+    constexpr bool kPartial = decltype(partial)::value;
+    column_block<V, kLog, kVectors, kPartial, kStreamedBlock<V, kVectors, kPartial>>(input + c, output + c, dim_size,
+                                                                                     inner, count, shift);
+  });
+  // Streaming stores are weakly ordered: make them visible before the caller reads the output.
+  V::stream_fence();
 }
 
 // Softmax streams panels of [kSoftmaxStreamingMinPanelBytes, kSoftmaxStreamingMaxPanelBytes): it then
@@ -783,7 +784,6 @@ template <class V>
 void column_segment_apply(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t inner,
                           size_t columns, const typename V::Scalar* maxes, const typename V::Scalar* factors,
                           bool stream_output) {
-  constexpr size_t kPanelVectors = kColumnPanelBytes / sizeof(typename V::Vec);
   size_t shift = 0;
   const bool streamed = stream_output && maxes != nullptr && streamable_columns<V>(output, inner, &shift);
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
@@ -798,7 +798,7 @@ void column_segment_apply(const typename V::Scalar* input, typename V::Scalar* o
       factor_v[j] = Block::load_at(factors + at, count);
       max_v[j] = maxes != nullptr ? Block::load_at(maxes + at, count) : V::zero();
     }
-    if constexpr (HasConcatShifted<V>::value && kVectors == kPanelVectors && !kPartial) {
+    if constexpr (kStreamedBlock<V, kVectors, kPartial>) {
       if (streamed) {
         Block::template apply_streamed<true>(input + c, output + c, rows, inner, max_v, factor_v, shift);
         return;

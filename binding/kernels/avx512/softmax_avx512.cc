@@ -78,13 +78,13 @@ struct F32x16 {
   }
   // The compilers' reduce helpers work by halving steps.
   static float reduce_max(Vec v) { return _mm512_reduce_max_ps(v); }
+  static double reduce_add(Wide wide) { return _mm512_reduce_add_pd(_mm512_add_pd(wide.low, wide.high)); }
   // VPERMT2PS with indices shift..shift+15: past 15 they pick hi's lanes.
   static __m512i shifted_index(size_t shift) {
     return _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                             _mm512_set1_epi32(static_cast<int>(shift)));
   }
   static Vec concat_shifted(Vec lo, Vec hi, __m512i index) { return _mm512_permutex2var_ps(lo, index, hi); }
-  static double reduce_add(Wide wide) { return _mm512_reduce_add_pd(_mm512_add_pd(wide.low, wide.high)); }
 };
 
 struct F64x8 {
@@ -125,11 +125,11 @@ struct F64x8 {
   static Wide widen_add(Wide wide, Vec v) { return _mm512_add_pd(wide, v); }
   static void wide_store(Wide wide, double* lanes) { _mm512_storeu_pd(lanes, wide); }
   static double reduce_max(Vec v) { return _mm512_reduce_max_pd(v); }
+  static double reduce_add(Wide wide) { return _mm512_reduce_add_pd(wide); }
   static __m512i shifted_index(size_t shift) {
     return _mm512_add_epi64(_mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7), _mm512_set1_epi64(static_cast<long long>(shift)));
   }
   static Vec concat_shifted(Vec lo, Vec hi, __m512i index) { return _mm512_permutex2var_pd(lo, index, hi); }
-  static double reduce_add(Wide wide) { return _mm512_reduce_add_pd(wide); }
 };
 
 }  // namespace avx512
