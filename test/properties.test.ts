@@ -187,47 +187,59 @@ describe('outputs too large for the caches (streamed to memory)', () => {
     setNumThreads(initialThreads);
   });
 
-  // Over other dims, each panel of columns is streamed from vectors that are not aligned (the avx512
-  // set), so every alignment of the output is tried, as a view at 0-15 elements into a buffer.
-  // Softmax streams these panels (4-16 MiB each) with its exponentials computed twice; columns of
-  // special values check that both computations agree on them too.
+  // Over other dims, outputs of 16 MiB or more are written with streaming stores, each panel of
+  // columns from vectors that are not aligned (the avx512 set), so every alignment of the output is
+  // tried, as a view at 0-15 elements into a buffer, on 1 and 2 threads (which split these slices by
+  // columns, not rows): the same bits each time, within the accuracy bounds of a float64 reference.
+  // Panels this tall (256 rows or more) take their max and sum chunk by chunk, rescaling a column's
+  // sum whenever its max rises: columns of special values, and columns whose max rises chunk after
+  // chunk or only in the last row, check the rescaling.
   test.each([
     ['float32', 2, 2100, 1040],
     ['float64', 2, 1050, 1040],
-  ] as const)('%s [%i, %i, %i] dim 1: the same bits as the cached path, at every output alignment', (dtype, outer, dim, inner) => {
+  ] as const)('%s [%i, %i, %i] dim 1: the same bits at every output alignment, within the bounds', (dtype, outer, dim, inner) => {
     const random = seededRandom(11);
     const numel = outer * dim * inner;
-    const half = numel / 2;
+    const shape = [outer, dim, inner];
     const data = randomData(random, numel, dtype, 4);
     const at = (slice: number, row: number, column: number) => (slice * dim + row) * inner + column;
-    for (let row = 0; row < dim; row++) data[at(0, row, 5)] = -Infinity; // a column of only -inf
+    for (let row = 0; row < dim; row++) {
+      data[at(0, row, 5)] = -Infinity; // a column of only -inf
+      data[at(0, row, 6)] = row < 100 ? -Infinity : data[at(0, row, 6)]; // -inf for the first chunks
+      data[at(0, row, 7)] = row * 0.05; // a max rising in every chunk
+      data[at(1, row, 7)] = row * 3; // rising by more than e^-90 in every chunk
+      data[at(1, row, 8)] = row === dim - 1 ? 30 : data[at(1, row, 8)]; // the max in the last row
+      data[at(1, row, 9)] = row === 0 ? 1e30 : -1e30; // the max in the first row, far from the rest
+    }
     data[at(0, 17, 100)] = -Infinity;
-    data[at(1, 900, 700)] = Infinity;
+    data[at(1, 900, 700)] = Infinity; // in a late chunk
     data[at(1, 3, 1030)] = NaN; // in the tail, past the last panel
     data[at(1, 40, 31)] = NaN;
+    data[at(1, dim - 2, 32)] = NaN; // in the last chunk
     const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
     const area = new Ctor(numel + 16);
-    for (const op of [softmax, logSoftmax]) {
-      // One slice at a time, on one thread: outputs below 16 MiB, written the ordinary way (two
-      // threads would split a slice's rows, which is not bitwise the same).
+    for (const log of [false, true]) {
       setNumThreads(1);
-      const parts = new Ctor(numel);
-      op({ data: data.subarray(0, half), shape: [1, dim, inner] }, 1, { out: parts.subarray(0, half) });
-      op({ data: data.subarray(half), shape: [1, dim, inner] }, 1, { out: parts.subarray(half) });
+      const first = (log ? logSoftmax : softmax)({ data, shape }, 1).data;
+      const report = compare(first, referenceSoftmax(data, shape, 1, log), dtype, log);
+      expect(report.mismatches).toEqual([]);
+      expect(log ? report.maxLogError : report.maxRelative).toBeLessThanOrEqual(log ? BOUNDS[dtype].logSoftmax : BOUNDS[dtype].softmax);
       for (const threads of [1, 2]) {
         setNumThreads(threads);
         for (const offset of [0, 1, 3, 4, 8, 12, 15]) {
-          const whole = op({ data, shape: [outer, dim, inner] }, 1, { out: area.subarray(offset, offset + numel) });
-          expect(sameBits(whole.data, parts)).toBe(true);
+          const whole = (log ? logSoftmax : softmax)({ data, shape }, 1, { out: area.subarray(offset, offset + numel) });
+          expect(sameBits(whole.data, first)).toBe(true);
         }
       }
     }
     setNumThreads(initialThreads);
   });
 
-  // A slice of one panel (plus a tail) on 2 threads: its rows are cut into segments, and
-  // log-softmax's last phase streams each segment's panel. Every output alignment computes the same
-  // bits (only the stores differ), in place too, within the accuracy bounds of a float64 reference.
+  // A slice of one panel (plus a tail) on 2 threads: its rows are cut into segments, each of which
+  // takes its max and sum chunk by chunk; the last phase computes from the input (softmax too) and
+  // streams each segment's panel. Every output alignment computes the same bits (only the stores
+  // differ), in place too, within the accuracy bounds of a float64 reference. One column is -inf
+  // through the whole first segment and into the second; another's max rises in every chunk.
   test.each([
     ['float32', 4100, 1040],
     ['float64', 4100, 520],
@@ -235,6 +247,10 @@ describe('outputs too large for the caches (streamed to memory)', () => {
     const random = seededRandom(12);
     const numel = rows * columns;
     const data = randomData(random, numel, dtype, 4);
+    for (let row = 0; row < rows; row++) {
+      if (row < 1100) data[row * columns + 5] = -Infinity;
+      data[row * columns + 6] = row * 0.01;
+    }
     data[17 * columns + 3] = -Infinity;
     data[2000 * columns + 600] = Infinity;
     data[3 * columns + 1030] = NaN; // float32: in the tail, past the panel

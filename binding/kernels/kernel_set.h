@@ -22,6 +22,13 @@ struct SegmentStats {
   double sum;  // NaN when the segment holds NaN or +inf, or when max is -inf
 };
 
+// What the last phase over a segment of columns writes (TypedKernels::column_segment_apply).
+enum class ColumnApply {
+  kScaleStored,  // softmax: output = output * factors[c], the exponentials phase 1 stored, rescaled
+  kSoftmax,      // output = e^(input - maxes[c]) * factors[c]
+  kLogSoftmax,   // output = (input - maxes[c]) - factors[c]
+};
+
 template <class Scalar>
 struct TypedKernels {
   // `rows` contiguous rows of `row_length` elements: row r is input[r * row_length ...].
@@ -45,14 +52,14 @@ struct TypedKernels {
   // Row segments of columns, for splitting the reduced dim of a slice across threads (element (k, c)
   // is at k * inner + c; `rows` rows of columns [0, columns)):
   // each column's max and sum of e^(x - max) into stats[c], also writing the exponentials to
-  // exp_output unless it is null;
+  // exp_output unless it is null (stream_output: the job's output is too large for the caches);
   using ColumnStatsKernel = void (*)(const Scalar* input, Scalar* exp_output, size_t rows, size_t inner,
-                                     size_t columns, SegmentStats* stats);
-  // with maxes null, output = output * factors[c]; else output = (input - maxes[c]) - factors[c],
-  // with stream_output written with stores that bypass the caches where the set and the output's
-  // alignment allow.
+                                     size_t columns, bool stream_output, SegmentStats* stats);
+  // the output as `what` says (maxes unused for kScaleStored), with stream_output written with
+  // stores that bypass the caches where the set and the output's alignment allow.
   using ColumnApplyKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t inner, size_t columns,
-                                     const Scalar* maxes, const Scalar* factors, bool stream_output);
+                                     const Scalar* maxes, const Scalar* factors, ColumnApply what,
+                                     bool stream_output);
 
   RowsKernel softmax_rows;
   RowsKernel log_softmax_rows;

@@ -17,7 +17,7 @@
 //   add_shifted_bits(p, n): the bits of p plus the bits of n shifted left by kMantissaBits
 //     (integer arithmetic: p * 2^k where n holds the integer k in its low bits);
 //   all_at_least(v, bound): whether every lane of v is >= bound (false for NaN lanes);
-//   wide_zero(), widen_add(wide, v), wide_store(wide, double* lanes);
+//   wide_zero(), widen_add(wide, v), wide_store(wide, double* lanes), wide_load(const double* lanes);
 //   kStreamAlignment, stream(p, v) (a store that bypasses the caches, to a p aligned to
 //     kStreamAlignment bytes; a plain store where the ISA has nothing better), stream_fence();
 //   optionally Narrow: a struct of the same ISA with fewer lanes, which rows shorter than kLanes
@@ -80,6 +80,10 @@ constexpr size_t kUnroll = 4;
 // Float partial sums cover at most this many vectors per lane before they are folded into the
 // double accumulators, so a row of a million elements sums as accurately as a short one.
 constexpr size_t kVectorsPerSumBlock = 32;
+// Rows per chunk where passes 1 and 2 over columns run chunk by chunk (ColumnBlock::chunked_stats):
+// 128 KiB of a 4 KiB-wide panel, so the chunk being summed and the next one being prefetched share
+// L2 with room. On [4096, 1024] dim 0, chunks of 32, 64 and 128 rows ran within noise of each other.
+constexpr size_t kChunkRows = 32;
 
 // The part of e^x both paths share: with biased = x * log2(e) + magic, rounded so that
 // n = round(x * log2(e)) sits in biased's low bits (plus whatever offset magic carries), returns
@@ -523,27 +527,21 @@ struct ColumnBlock {
     }
   }
 
-  // Pass 3 over `rows` rows: softmax scales the stored exponentials in y by factor_v; log-softmax
-  // writes (x - max_v) - factor_v, factor_v holding log(sum).
-  template <bool kLog>
-  static SIMD_SOFTMAX_ALWAYS_INLINE void apply(const Scalar* x, Scalar* y, size_t rows, size_t inner, size_t count,
-                                               const Vec* max_v, const Vec* factor_v) {
+  // Softmax's pass 3 over `rows` rows: scales the exponentials stored in y by factor_v (1 / sum).
+  static SIMD_SOFTMAX_ALWAYS_INLINE void scale_stored(Scalar* y, size_t rows, size_t inner, size_t count,
+                                                      const Vec* factor_v) {
     for (size_t k = 0; k < rows; ++k) {
       for (size_t j = 0; j < kVectors; ++j) {
         const size_t at = k * inner + j * L;
-        if (kLog) {
-          store_at(y + at, count, V::sub(V::sub(load_at(x + at, count), max_v[j]), factor_v[j]));
-        } else {
-          store_at(y + at, count, V::mul(load_at(y + at, count), factor_v[j]));
-        }
+        store_at(y + at, count, V::mul(load_at(y + at, count), factor_v[j]));
       }
     }
   }
 
-  // One result vector of a streamed pass 3: log-softmax (x - max) - log(sum), softmax e^(x - max) *
-  // (1 / sum), recomputing the exponentials that pass 2 did not store.
+  // One result vector from its input: log-softmax (x - max) - log(sum), softmax e^(x - max) *
+  // (1 / sum) (computing again the exponentials that pass 2 did not store).
   template <bool kLog>
-  static SIMD_SOFTMAX_ALWAYS_INLINE Vec streamed_result(Vec x, Vec max, Vec factor) {
+  static SIMD_SOFTMAX_ALWAYS_INLINE Vec result_from_input(Vec x, Vec max, Vec factor) {
     if constexpr (kLog) {
       return V::sub(V::sub(x, max), factor);
     } else {
@@ -551,11 +549,89 @@ struct ColumnBlock {
     }
   }
 
-  // Pass 3 as apply, each row written with streaming stores to aligned addresses: the first `shift`
+  // Pass 3 over `rows` rows from the input (result_from_input), with plain stores: log-softmax's
+  // pass 3, and softmax's after passes that stored no exponentials (chunked_stats).
+  template <bool kLog>
+  static SIMD_SOFTMAX_ALWAYS_INLINE void apply_from_input(const Scalar* x, Scalar* y, size_t rows, size_t inner,
+                                                          size_t count, const Vec* max_v, const Vec* factor_v) {
+    for (size_t k = 0; k < rows; ++k) {
+      for (size_t j = 0; j < kVectors; ++j) {
+        const size_t at = k * inner + j * L;
+        store_at(y + at, count, result_from_input<kLog>(load_at(x + at, count), max_v[j], factor_v[j]));
+      }
+    }
+  }
+
+  // Passes 1 and 2 in one sweep, for slices too tall to stay in L2 from one pass to the next: in
+  // chunks of kChunkRows rows, each column's max so far, then the sum of e^(x - max so far) over the
+  // chunk, read again from L2, while the next chunk is prefetched into L2. A column whose max rises
+  // rescales its sum so far by e^(old max - new max). max_v gets each column's max, total the sum
+  // of e^(x - max), as stats<false> gives them up to rounding. Each chunk is one float sum block.
+  static SIMD_SOFTMAX_ALWAYS_INLINE void chunked_stats(const Scalar* x, size_t rows, size_t inner, size_t count,
+                                                       Vec* max_v, Wide* total) {
+    static_assert(kChunkRows <= kVectorsPerSumBlock, "a chunk sums in one float block");
+    // One prefetch per cache line of the next chunk's rows.
+    constexpr size_t kVectorsPerLine = sizeof(Vec) >= kLineBytes ? 1 : kLineBytes / sizeof(Vec);
+    const Vec lowest = V::set1(std::numeric_limits<Scalar>::lowest());
+    for (size_t j = 0; j < kVectors; ++j) {
+      max_v[j] = V::set1(-std::numeric_limits<Scalar>::infinity());
+      total[j] = V::wide_zero();
+    }
+    for (size_t first = 0; first < rows; first += kChunkRows) {
+      const size_t end = rows - first < kChunkRows ? rows : first + kChunkRows;
+      // The max so far of each column, this chunk included (NaN ignored).
+      Vec new_max[kVectors];
+      for (size_t j = 0; j < kVectors; ++j) new_max[j] = max_v[j];
+      for (size_t k = first; k < end; ++k) {
+        for (size_t j = 0; j < kVectors; ++j) new_max[j] = V::max(load_at(x + k * inner + j * L, count), new_max[j]);
+      }
+      Vec subtrahend[kVectors];
+      for (size_t j = 0; j < kVectors; ++j) {
+        // Sums of columns whose max rose (rare once a few chunks are in) move to the new max.
+        if (!V::all_at_least(V::sub(max_v[j], new_max[j]), Scalar(0))) rescale_sums(max_v[j], new_max[j], &total[j]);
+        max_v[j] = new_max[j];
+        // A column of only -inf so far subtracts the lowest finite value instead, so that its
+        // e^(-inf - max) is 0, not NaN: its later elements must still count.
+        subtrahend[j] = V::max(new_max[j], lowest);
+      }
+      // The chunk's e^(x - max so far), summed per column, prefetching the next chunk's rows.
+      Vec partial[kVectors];
+      for (size_t j = 0; j < kVectors; ++j) partial[j] = V::zero();
+      for (size_t k = first; k < end; ++k) {
+        const bool prefetch = k + kChunkRows < rows;
+        const Scalar* next = x + (k + kChunkRows) * inner;
+        for (size_t j = 0; j < kVectors; ++j) {
+          if (prefetch && j % kVectorsPerLine == 0) prefetch_to_l2(next + j * L);
+          const Vec e = exp_nonpositive<V>(V::sub(load_at(x + k * inner + j * L, count), subtrahend[j]));
+          partial[j] = V::add(partial[j], e);
+        }
+      }
+      for (size_t j = 0; j < kVectors; ++j) total[j] = V::widen_add(total[j], partial[j]);
+    }
+  }
+
+  // total's lanes whose max rose from before to after: sum * e^(before - after), in double. (Lanes of
+  // only -inf so far hold 0 or NaN, which no factor changes; the difference of two float maxes is
+  // exact in double, that of two double maxes rounds by at most 2^-53 |d|, 3e-15 relative where
+  // e^d still weighs.)
+  static void rescale_sums(Vec before, Vec after, Wide* total) {
+    Scalar old_max[L], new_max[L];
+    double sums[L];
+    V::store(old_max, before);
+    V::store(new_max, after);
+    V::wide_store(*total, sums);
+    for (size_t lane = 0; lane < L; ++lane) {
+      if (new_max[lane] > old_max[lane] && sums[lane] != 0.0) {
+        sums[lane] *= std::exp(static_cast<double>(old_max[lane]) - static_cast<double>(new_max[lane]));
+      }
+    }
+    *total = V::wide_load(sums);
+  }
+
+  // apply_from_input, each row written with streaming stores to aligned addresses: the first `shift`
   // lanes of a row go out with a partial store, then every aligned vector joins the end of one result
   // vector to the start of the next, then a partial store of the rest. (y + shift is aligned to
-  // V::kStreamAlignment in every row.) Softmax computes e^(x - max) again instead of reading back
-  // stored exponentials: the same operations, so the same bits as apply.
+  // V::kStreamAlignment in every row.) The same operations, so the same bits as apply_from_input.
   template <bool kLog>
   static SIMD_SOFTMAX_ALWAYS_INLINE void apply_streamed(const Scalar* x, Scalar* y, size_t rows, size_t inner,
                                                         const Vec* max_v, const Vec* factor_v, size_t shift) {
@@ -564,10 +640,10 @@ struct ColumnBlock {
     for (size_t k = 0; k < rows; ++k) {
       const Scalar* x_row = x + k * inner;
       Scalar* y_row = y + k * inner;
-      Vec previous = streamed_result<kLog>(V::load(x_row), max_v[0], factor_v[0]);
+      Vec previous = result_from_input<kLog>(V::load(x_row), max_v[0], factor_v[0]);
       if (shift != 0) V::store_partial(y_row, shift, previous);
       for (size_t j = 1; j < kVectors; ++j) {
-        const Vec current = streamed_result<kLog>(V::load(x_row + j * L), max_v[j], factor_v[j]);
+        const Vec current = result_from_input<kLog>(V::load(x_row + j * L), max_v[j], factor_v[j]);
         V::stream(y_row + shift + (j - 1) * L, V::concat_shifted(previous, current, index));
         previous = current;
       }
@@ -582,19 +658,11 @@ struct ColumnBlock {
   }
 };
 
-// One block of a {dim_size, inner} slice, all three passes; with kStreamed, pass 3 is apply_streamed.
-template <class V, bool kLog, size_t kVectors, bool kPartial, bool kStreamed = false>
-void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner,
-                  size_t count, size_t shift = 0) {
-  using Block = ColumnBlock<V, kVectors, kPartial>;
+// Per column, from its sum of e^(x - max): 1 / sum for softmax, log(sum) for log-softmax, in double.
+template <class V, bool kLog, size_t kVectors>
+SIMD_SOFTMAX_ALWAYS_INLINE void column_factors(const typename V::Wide* total, typename V::Vec* factor_v) {
   using Scalar = typename V::Scalar;
   constexpr size_t L = V::kLanes;
-  typename V::Vec max_v[kVectors];
-  typename V::Wide total[kVectors];
-  // A streamed softmax computes its exponentials again in pass 3 instead of storing them here.
-  Block::template stats<!kLog && !kStreamed>(x, y, dim_size, inner, count, max_v, total);
-  // Per column: 1 / sum for softmax, log(sum) for log-softmax, computed in double.
-  typename V::Vec factor_v[kVectors];
   for (size_t j = 0; j < kVectors; ++j) {
     double sums[L];
     V::wide_store(total[j], sums);
@@ -604,10 +672,26 @@ void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim
     }
     factor_v[j] = V::load(factors);
   }
+}
+
+// One block of a {dim_size, inner} slice, all three passes, softmax storing its exponentials in
+// pass 2; with kStreamed (log-softmax only), pass 3 is apply_streamed.
+template <class V, bool kLog, size_t kVectors, bool kPartial, bool kStreamed = false>
+void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner,
+                  size_t count, size_t shift = 0) {
+  static_assert(kLog || !kStreamed, "softmax streams only chunked blocks (column_block_chunked)");
+  using Block = ColumnBlock<V, kVectors, kPartial>;
+  typename V::Vec max_v[kVectors];
+  typename V::Wide total[kVectors];
+  Block::template stats<!kLog>(x, y, dim_size, inner, count, max_v, total);
+  typename V::Vec factor_v[kVectors];
+  column_factors<V, kLog, kVectors>(total, factor_v);
   if constexpr (kStreamed) {
     Block::template apply_streamed<kLog>(x, y, dim_size, inner, max_v, factor_v, shift);
+  } else if constexpr (kLog) {
+    Block::template apply_from_input<kLog>(x, y, dim_size, inner, count, max_v, factor_v);
   } else {
-    Block::template apply<kLog>(x, y, dim_size, inner, count, max_v, factor_v);
+    Block::scale_stored(y, dim_size, inner, count, factor_v);
   }
 }
 
@@ -659,15 +743,15 @@ void columns_kernel(const typename V::Scalar* input, typename V::Scalar* output,
   });
 }
 
-// Whether panels of columns of this output can be streamed (apply_streamed): the set joins vectors
-// (concat_shifted), and every row shares one alignment, a whole number of elements past
-// V::kStreamAlignment. If so, *shift is the number of lanes before the first aligned address of a row.
 // Whether a block of kVectors vectors (kPartial: a partial one) is streamed where its output can be:
 // whole panels only, on sets that can join vectors.
 template <class V, size_t kVectors, bool kPartial>
 constexpr bool kStreamedBlock =
     HasConcatShifted<V>::value && kVectors == kColumnPanelBytes / sizeof(typename V::Vec) && !kPartial;
 
+// Whether panels of columns of this output can be streamed (apply_streamed): the set joins vectors
+// (concat_shifted), and every row shares one alignment, a whole number of elements past
+// V::kStreamAlignment. If so, *shift is the number of lanes before the first aligned address of a row.
 template <class V>
 bool streamable_columns(const typename V::Scalar* output, size_t inner, size_t* shift) {
   if constexpr (HasConcatShifted<V>::value) {
@@ -683,48 +767,79 @@ bool streamable_columns(const typename V::Scalar* output, size_t inner, size_t* 
   }
 }
 
-// Columns whose output goes straight to memory (a result too large to stay in cache): pass 3 of
-// every panel writes with streaming stores (apply_streamed), so no output line is read before it is
-// written. Other blocks, sets without concat_shifted, and slices whose rows do not share one
-// alignment (inner * sizeof not a multiple of it) write as columns_kernel does. Bitwise the same
-// results: the same operations, only the stores differ (and softmax computes its exponentials twice).
+// One block of a slice at least kChunkedMinRows tall, written once: passes 1 and 2 chunk by chunk
+// (chunked_stats), then pass 3 computing softmax's exponentials again, with streaming stores where
+// kStreamed (shift as for apply_streamed). The input is read twice from beyond L2, where the three
+// passes read it three times (log-softmax) or twice, plus the stored exponentials once (softmax).
+template <class V, bool kLog, size_t kVectors, bool kPartial, bool kStreamed>
+void column_block_chunked(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner,
+                          size_t count, size_t shift) {
+  using Block = ColumnBlock<V, kVectors, kPartial>;
+  typename V::Vec max_v[kVectors];
+  typename V::Wide total[kVectors];
+  Block::chunked_stats(x, dim_size, inner, count, max_v, total);
+  typename V::Vec factor_v[kVectors];
+  column_factors<V, kLog, kVectors>(total, factor_v);
+  if constexpr (kStreamed) {
+    Block::template apply_streamed<kLog>(x, y, dim_size, inner, max_v, factor_v, shift);
+  } else {
+    Block::template apply_from_input<kLog>(x, y, dim_size, inner, count, max_v, factor_v);
+  }
+}
+
+// Slices at least this tall (a panel of them holds 1 MiB) take column_block_chunked where the output
+// streams. Side by side at 1 thread against the three passes, over 2-4 runs (float32 unless noted;
+// log-softmax in parentheses): [4096, 1024] dim 0 1.24x-1.38x (0.94x-1.52x), [8192, 1024]
+// 1.50x-1.67x (1.62x-1.72x), [4, 1024, 1024] dim 1 1.23x-1.46x (1.20x-1.29x), [8, 512, 1024] dim 1
+// 1.21x-1.26x (1.05x-1.26x), [16, 256, 1024] dim 1 1.15x-1.30x (0.82x-1.22x), [1024, 4096] dim 0
+// 1.11x-1.12x (1.13x-1.25x); float64 [4096, 1024] 1.32x-1.33x (1.40x-1.42x), [4, 1024, 1024]
+// 1.14x-1.15x (1.16x-1.18x), [16, 256, 1024] 0.92x-1.00x (1.13x-1.18x). Slices of 128 rows,
+// [32, 128, 1024] dim 1: 1.07x (0.89x). Where the output stays cached, the three passes keep their
+// stored exponentials in cache and win: [1024, 1024] 0.70x (0.94x).
+constexpr size_t kChunkedMinRows = 256;
+
+// Columns whose output goes straight to memory (a result too large to stay in cache). Slices of at
+// least kChunkedMinRows rows take column_block_chunked in every block, so that a column's result
+// does not depend on the block it falls in (a thread's range of columns can start mid-panel).
+// Shorter ones run the three passes: log-softmax streams whole panels (apply_streamed), so no
+// output line is read before it is written; softmax keeps its stored exponentials and plain stores.
+// Streaming needs a set with concat_shifted and rows that share one alignment (inner * sizeof a
+// multiple of it); otherwise the same blocks write with plain stores, with the same results.
 template <class V, bool kLog>
 void columns_kernel_streaming(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
                               size_t inner, size_t columns) {
-  size_t shift;
-  if (!streamable_columns<V>(output, inner, &shift)) return columns_kernel<V, kLog>(input, output, dim_size, inner, columns);
+  if (!kLog && runs_narrow<V>(inner)) {
+    return columns_kernel_streaming<typename NarrowOf<V>::type, kLog>(input, output, dim_size, inner, columns);
+  }
+  const bool chunked = dim_size >= kChunkedMinRows;
+  size_t shift = 0;
+  const bool streamed = streamable_columns<V>(output, inner, &shift);
+  if (!chunked && !(kLog && streamed)) return columns_kernel<V, kLog>(input, output, dim_size, inner, columns);
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     constexpr size_t kVectors = decltype(vectors)::value;
     constexpr bool kPartial = decltype(partial)::value;
-    column_block<V, kLog, kVectors, kPartial, kStreamedBlock<V, kVectors, kPartial>>(input + c, output + c, dim_size,
-                                                                                     inner, count, shift);
+    constexpr bool kStreamable = kStreamedBlock<V, kVectors, kPartial>;
+    const typename V::Scalar* x = input + c;
+    typename V::Scalar* y = output + c;
+    if (chunked) {
+      if constexpr (kStreamable) {
+        if (streamed) return column_block_chunked<V, kLog, kVectors, kPartial, true>(x, y, dim_size, inner, count, shift);
+      }
+      return column_block_chunked<V, kLog, kVectors, kPartial, false>(x, y, dim_size, inner, count, shift);
+    }
+    if constexpr (kLog && kStreamable) {
+      if (streamed) return column_block<V, kLog, kVectors, kPartial, true>(x, y, dim_size, inner, count, shift);
+    }
+    column_block<V, kLog, kVectors, kPartial>(x, y, dim_size, inner, count);
   });
   // Streaming stores are weakly ordered: make them visible before the caller reads the output.
-  V::stream_fence();
+  if (streamed) V::stream_fence();
 }
-
-// Softmax streams panels of [kSoftmaxStreamingMinPanelBytes, kSoftmaxStreamingMaxPanelBytes): it then
-// computes its exponentials again in pass 3 instead of storing and rereading them, and reads the
-// panel's input three times. Side by side at 1 thread (float32 over dim 0 unless noted), against
-// storing the exponentials:
-// - panels of 4-12 MiB gain: [1024, 4096] 1.32x, [2048, 2048] 1.35x, [3072, 1024] 1.05x, float64
-//   [2048, 1024] 1.22x; at 2 threads [2048, 2048] 1.27x;
-// - panels of 1-2 MiB, whose exponentials stay cached between passes 2 and 3, gained nothing:
-//   [16, 256, 1024] dim 1 0.96x and 1.04x in two runs, [8, 512, 1024] 1.04x;
-// - larger ones reread their input from beyond the L3 cache: [4096, 1024] (16 MiB) 0.93x and 0.96x,
-//   [8192, 1024] (32 MiB) 0.76x.
-constexpr size_t kSoftmaxStreamingMinPanelBytes = size_t{4} << 20;
-constexpr size_t kSoftmaxStreamingMaxPanelBytes = size_t{16} << 20;  // exclusive
 
 template <class V>
 void softmax_columns_streaming(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
                                size_t inner, size_t columns) {
-  const size_t panel_bytes = dim_size * kColumnPanelBytes;
-  if (panel_bytes >= kSoftmaxStreamingMinPanelBytes && panel_bytes < kSoftmaxStreamingMaxPanelBytes) {
-    columns_kernel_streaming<V, false>(input, output, dim_size, inner, columns);
-  } else {
-    columns_kernel<V, false>(input, output, dim_size, inner, columns);
-  }
+  columns_kernel_streaming<V, false>(input, output, dim_size, inner, columns);
 }
 
 template <class V>
@@ -748,18 +863,23 @@ void log_softmax_columns(const typename V::Scalar* input, typename V::Scalar* ou
 // ---- Row segments of columns, for splitting the reduced dim of a slice across threads ----------
 
 // Passes 1 and 2 of the columns kernel over `rows` rows of columns [0, columns): each column's max
-// and sum of e^(x - max) into stats[c], the exponentials into exp_output unless null.
+// and sum of e^(x - max) into stats[c], the exponentials into exp_output unless null. Without
+// exp_output, segments of a job whose output streams (stream_output) and at least kChunkedMinRows
+// tall run passes 1 and 2 chunk by chunk (chunked_stats), as whole slices do.
 template <class V>
 void column_segment_stats(const typename V::Scalar* input, typename V::Scalar* exp_output, size_t rows,
-                          size_t inner, size_t columns, SegmentStats* stats) {
+                          size_t inner, size_t columns, bool stream_output, SegmentStats* stats) {
   using Scalar = typename V::Scalar;
   constexpr size_t L = V::kLanes;
+  const bool chunked = exp_output == nullptr && stream_output && rows >= kChunkedMinRows;
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     constexpr size_t kVectors = decltype(vectors)::value;
     using Block = ColumnBlock<V, kVectors, decltype(partial)::value>;
     typename V::Vec max_v[kVectors];
     typename V::Wide total[kVectors];
-    if (exp_output != nullptr) {
+    if (chunked) {
+      Block::chunked_stats(input + c, rows, inner, count, max_v, total);
+    } else if (exp_output != nullptr) {
       Block::template stats<true>(input + c, exp_output + c, rows, inner, count, max_v, total);
     } else {
       Block::template stats<false>(input + c, nullptr, rows, inner, count, max_v, total);
@@ -777,15 +897,16 @@ void column_segment_stats(const typename V::Scalar* input, typename V::Scalar* e
   });
 }
 
-// Pass 3 over `rows` rows of columns [0, columns): softmax (null maxes) scales the exponentials in
-// output by factors[c]; log-softmax writes (input - maxes[c]) - factors[c], with stream_output
-// through streaming stores in whole panels where the set and the output's alignment allow.
+// Pass 3 over `rows` rows of columns [0, columns), as `what` says (see ColumnApply), the results
+// from the input written with streaming stores (stream_output) in whole panels where the set and
+// the output's alignment allow.
 template <class V>
 void column_segment_apply(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t inner,
                           size_t columns, const typename V::Scalar* maxes, const typename V::Scalar* factors,
-                          bool stream_output) {
+                          ColumnApply what, bool stream_output) {
   size_t shift = 0;
-  const bool streamed = stream_output && maxes != nullptr && streamable_columns<V>(output, inner, &shift);
+  const bool streamed =
+      stream_output && what != ColumnApply::kScaleStored && streamable_columns<V>(output, inner, &shift);
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     constexpr size_t kVectors = decltype(vectors)::value;
     constexpr bool kPartial = decltype(partial)::value;
@@ -798,16 +919,18 @@ void column_segment_apply(const typename V::Scalar* input, typename V::Scalar* o
       factor_v[j] = Block::load_at(factors + at, count);
       max_v[j] = maxes != nullptr ? Block::load_at(maxes + at, count) : V::zero();
     }
-    if constexpr (kStreamedBlock<V, kVectors, kPartial>) {
-      if (streamed) {
-        Block::template apply_streamed<true>(input + c, output + c, rows, inner, max_v, factor_v, shift);
-        return;
+    if (what == ColumnApply::kScaleStored) return Block::scale_stored(output + c, rows, inner, count, factor_v);
+    auto from_input = [&](auto log) {
+      constexpr bool kLog = decltype(log)::value;
+      if constexpr (kStreamedBlock<V, kVectors, kPartial>) {
+        if (streamed) return Block::template apply_streamed<kLog>(input + c, output + c, rows, inner, max_v, factor_v, shift);
       }
-    }
-    if (maxes != nullptr) {
-      Block::template apply<true>(input + c, output + c, rows, inner, count, max_v, factor_v);
+      Block::template apply_from_input<kLog>(input + c, output + c, rows, inner, count, max_v, factor_v);
+    };
+    if (what == ColumnApply::kLogSoftmax) {
+      from_input(std::true_type{});
     } else {
-      Block::template apply<false>(input + c, output + c, rows, inner, count, max_v, factor_v);
+      from_input(std::false_type{});
     }
   });
   if (streamed) {

@@ -74,6 +74,7 @@ struct F32x8 {
     _mm256_storeu_pd(lanes, wide.low);
     _mm256_storeu_pd(lanes + 4, wide.high);
   }
+  static Wide wide_load(const double* lanes) { return {_mm256_loadu_pd(lanes), _mm256_loadu_pd(lanes + 4)}; }
   // Halving steps: the high half onto the low one, three times.
   static float reduce_max(Vec v) {
     __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -128,6 +129,7 @@ struct F64x4 {
   static Wide wide_zero() { return _mm256_setzero_pd(); }
   static Wide widen_add(Wide wide, Vec v) { return _mm256_add_pd(wide, v); }
   static void wide_store(Wide wide, double* lanes) { _mm256_storeu_pd(lanes, wide); }
+  static Wide wide_load(const double* lanes) { return _mm256_loadu_pd(lanes); }
   // Halving steps, as F32x8's.
   static double reduce_max(Vec v) {
     const __m128d m = _mm_max_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));

@@ -76,6 +76,7 @@ struct F32x16 {
     _mm512_storeu_pd(lanes, wide.low);
     _mm512_storeu_pd(lanes + 8, wide.high);
   }
+  static Wide wide_load(const double* lanes) { return {_mm512_loadu_pd(lanes), _mm512_loadu_pd(lanes + 8)}; }
   // The compilers' reduce helpers work by halving steps.
   static float reduce_max(Vec v) { return _mm512_reduce_max_ps(v); }
   static double reduce_add(Wide wide) { return _mm512_reduce_add_pd(_mm512_add_pd(wide.low, wide.high)); }
@@ -124,6 +125,7 @@ struct F64x8 {
   static Wide wide_zero() { return _mm512_setzero_pd(); }
   static Wide widen_add(Wide wide, Vec v) { return _mm512_add_pd(wide, v); }
   static void wide_store(Wide wide, double* lanes) { _mm512_storeu_pd(lanes, wide); }
+  static Wide wide_load(const double* lanes) { return _mm512_loadu_pd(lanes); }
   static double reduce_max(Vec v) { return _mm512_reduce_max_pd(v); }
   static double reduce_add(Wide wide) { return _mm512_reduce_add_pd(wide); }
   static __m512i shifted_index(size_t shift) {

@@ -64,6 +64,7 @@ struct F32x4 {
     vst1q_f64(lanes, wide.low);
     vst1q_f64(lanes + 2, wide.high);
   }
+  static Wide wide_load(const double* lanes) { return {vld1q_f64(lanes), vld1q_f64(lanes + 2)}; }
 };
 
 struct F64x2 {
@@ -113,6 +114,7 @@ struct F64x2 {
   static Wide wide_zero() { return vdupq_n_f64(0.0); }
   static Wide widen_add(Wide wide, Vec v) { return vaddq_f64(wide, v); }
   static void wide_store(Wide wide, double* lanes) { vst1q_f64(lanes, wide); }
+  static Wide wide_load(const double* lanes) { return vld1q_f64(lanes); }
 };
 
 }  // namespace neon

@@ -58,6 +58,7 @@ struct OneLane {
   static Wide wide_zero() { return 0.0; }
   static Wide widen_add(Wide wide, Vec v) { return wide + static_cast<double>(v); }
   static void wide_store(Wide wide, double* lanes) { lanes[0] = wide; }
+  static Wide wide_load(const double* lanes) { return lanes[0]; }
 };
 
 using F32x1 = OneLane<float, uint32_t>;
