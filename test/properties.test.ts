@@ -187,6 +187,48 @@ describe('outputs too large for the caches (streamed to memory)', () => {
     setNumThreads(initialThreads);
   });
 
+  // Rows longer than 256 KiB in such an output: log-softmax takes each row's max and sum in one sweep
+  // of 16 KiB chunks, rescaling the sum whenever the max rises; softmax keeps its three passes. Rows
+  // of special values, and rows whose max rises in every chunk or only at the end, check the
+  // rescaling: within the accuracy bounds of a float64 reference, and the same bits at every output
+  // alignment on 1 and 2 threads (which split these jobs by rows).
+  test.each([
+    ['float32', 64, 70001],
+    ['float64', 64, 40001],
+  ] as const)('%s [%i, %i]: long rows within the bounds, the same bits at every output alignment', (dtype, rows, length) => {
+    const random = seededRandom(13);
+    const numel = rows * length;
+    const shape = [rows, length];
+    const data = randomData(random, numel, dtype, 4);
+    for (let i = 0; i < length; i++) {
+      data[i] = -Infinity; // a row of only -inf
+      if (i < 20000) data[length + i] = -Infinity; // -inf for the first chunks
+      data[2 * length + i] = i * 0.001; // a max rising in every chunk
+      data[3 * length + i] = i * 3; // rising by more than e^90 at every element
+      data[4 * length + i] = i === 0 ? 1e30 : -1e30; // the max first, far from the rest
+    }
+    data[5 * length + length - 1] = 30; // the max in the last element
+    data[6 * length + 50000 % length] = Infinity; // in a late chunk
+    data[7 * length + length - 3] = NaN; // in the last chunk
+    const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+    const area = new Ctor(numel + 16);
+    for (const log of [false, true]) {
+      setNumThreads(1);
+      const first = (log ? logSoftmax : softmax)({ data, shape }, 1).data;
+      const report = compare(first, referenceSoftmax(data, shape, 1, log), dtype, log);
+      expect(report.mismatches).toEqual([]);
+      expect(log ? report.maxLogError : report.maxRelative).toBeLessThanOrEqual(log ? BOUNDS[dtype].logSoftmax : BOUNDS[dtype].softmax);
+      for (const threads of [1, 2]) {
+        setNumThreads(threads);
+        for (const offset of [0, 1, 3, 4, 8, 12, 15]) {
+          const whole = (log ? logSoftmax : softmax)({ data, shape }, 1, { out: area.subarray(offset, offset + numel) });
+          expect(sameBits(whole.data, first)).toBe(true);
+        }
+      }
+    }
+    setNumThreads(initialThreads);
+  });
+
   // Over other dims, outputs of 16 MiB or more are written with streaming stores, each panel of
   // columns from vectors that are not aligned (the avx512 set), so every alignment of the output is
   // tried, as a view at 0-15 elements into a buffer, on 1 and 2 threads (which split these slices by

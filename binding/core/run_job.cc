@@ -8,8 +8,6 @@ namespace {
 // Outputs at least this large go straight to memory (streaming stores): they cannot stay in cache
 // anyway, and skipping the read of each output line saves a third of the memory traffic.
 constexpr size_t kStreamingMinOutputBytes = size_t{16} << 20;
-// Rows up to this many bytes keep their exponentials in a scratch row while streaming.
-constexpr size_t kStreamingMaxRowBytes = size_t{256} << 10;
 
 template <class Scalar>
 void run_typed(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, size_t begin, size_t end) {
@@ -19,8 +17,10 @@ void run_typed(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, size_
   const bool stream = streams_output(job);
   if (job.inner == 1) {
     // Last dim: units are rows.
-    if (stream && job.dim_size * sizeof(Scalar) <= kStreamingMaxRowBytes) {
-      std::vector<Scalar> scratch(log ? 0 : job.dim_size);
+    if (stream) {
+      // Softmax keeps a row's exponentials in scratch, up to kStreamingMaxRowBytes.
+      const bool keeps_exponentials = !log && job.dim_size * sizeof(Scalar) <= kStreamingMaxRowBytes;
+      std::vector<Scalar> scratch(keeps_exponentials ? job.dim_size : 0);
       const auto rows_kernel = log ? kernels.log_softmax_rows_streaming : kernels.softmax_rows_streaming;
       rows_kernel(input + begin * job.dim_size, output + begin * job.dim_size, end - begin, job.dim_size, scratch.data());
       return;

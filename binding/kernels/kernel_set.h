@@ -15,6 +15,10 @@ constexpr size_t kColumnPanelBytes = 4096;
 // partitions cut at multiples of 64 columns never split a block (core/parallel_job.cc).
 constexpr size_t kColumnBlockMaxBytes = 256;
 
+// Rows up to this many bytes, in a job whose output streams, keep softmax's exponentials in a scratch
+// row of this size (TypedKernels::softmax_rows_streaming); longer ones compute them twice instead.
+constexpr size_t kStreamingMaxRowBytes = size_t{256} << 10;
+
 // The max of a row segment and the sum of e^(x - max) over it: segments of one row merge
 // associatively, (m1, s1) + (m2, s2) = (M, s1 e^(m1 - M) + s2 e^(m2 - M)) with M = max(m1, m2).
 struct SegmentStats {
@@ -34,7 +38,9 @@ struct TypedKernels {
   // `rows` contiguous rows of `row_length` elements: row r is input[r * row_length ...].
   using RowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length);
   // The same, writing the output once with stores that bypass the caches (for results too large to
-  // stay cached); scratch holds row_length elements. Bitwise the same results as RowsKernel.
+  // stay cached); scratch holds row_length elements for softmax rows up to kStreamingMaxRowBytes (it
+  // is unused otherwise). Bitwise the same results as RowsKernel, but for log-softmax rows longer
+  // than that, whose max and sum run chunk by chunk (the same up to rounding).
   using StreamingRowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length,
                                        Scalar* scratch);
   // Columns [0, columns) of one {dim_size, inner} slice: element (k, c) is input[k * inner + c].
