@@ -186,7 +186,7 @@ describe('small calls go through staging buffers, large ones straight to the add
   ] as const;
   test.each(cases)('$op.name $dtype [1, $length] alone (staged) equals row 0 of [3, $length] (direct)', ({ op, dtype, length }) => {
     const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
-    const big = Ctor.from({ length: 3 * length }, (_, i) => Math.sin(i * 0.7) * 20);
+    const big = Ctor.from(Array.from({ length: 3 * length }, (_, i) => Math.sin(i * 0.7) * 20));
     const whole = op({ data: big, shape: [3, length] }, 1).data;
     const first = op({ data: big.slice(0, length), shape: [1, length] }, 1).data;
     expect(Array.from(first)).toEqual(Array.from(whole.subarray(0, length)));

@@ -159,6 +159,32 @@ describe.each(['float32', 'float64'] as const)('%s', (dtype) => {
   });
 });
 
+/**
+ * Softmax and log-softmax of data over dim: within the bounds of a float64 reference on 1 thread, and
+ * the same bits on 1 and 2 threads into views at 0-15 elements into a buffer (every output alignment).
+ */
+function expectBoundsAndSameBitsAtEveryAlignment(data: Float32Array | Float64Array, shape: number[], dim: number) {
+  const dtype: Dtype = data instanceof Float32Array ? 'float32' : 'float64';
+  const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+  const area = new Ctor(data.length + 16);
+  for (const log of [false, true]) {
+    const op = log ? logSoftmax : softmax;
+    setNumThreads(1);
+    const first = op({ data, shape }, dim).data;
+    const report = compare(first, referenceSoftmax(data, shape, dim, log), dtype, log);
+    expect(report.mismatches).toEqual([]);
+    expect(log ? report.maxLogError : report.maxRelative).toBeLessThanOrEqual(log ? BOUNDS[dtype].logSoftmax : BOUNDS[dtype].softmax);
+    for (const threads of [1, 2]) {
+      setNumThreads(threads);
+      for (const offset of [0, 1, 3, 4, 8, 12, 15]) {
+        const whole = op({ data, shape }, dim, { out: area.subarray(offset, offset + data.length) });
+        expect(sameBits(whole.data, first)).toBe(true);
+      }
+    }
+  }
+  setNumThreads(initialThreads);
+}
+
 describe('outputs too large for the caches (streamed to memory)', () => {
   // Outputs of 16 MiB or more are written with streaming stores; each half below is computed the
   // ordinary way. Odd row lengths put the rows at every alignment; rows of one vector or less (7,
@@ -210,23 +236,7 @@ describe('outputs too large for the caches (streamed to memory)', () => {
     data[5 * length + length - 1] = 30; // the max in the last element
     data[6 * length + 50000 % length] = Infinity; // in a late chunk
     data[7 * length + length - 3] = NaN; // in the last chunk
-    const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
-    const area = new Ctor(numel + 16);
-    for (const log of [false, true]) {
-      setNumThreads(1);
-      const first = (log ? logSoftmax : softmax)({ data, shape }, 1).data;
-      const report = compare(first, referenceSoftmax(data, shape, 1, log), dtype, log);
-      expect(report.mismatches).toEqual([]);
-      expect(log ? report.maxLogError : report.maxRelative).toBeLessThanOrEqual(log ? BOUNDS[dtype].logSoftmax : BOUNDS[dtype].softmax);
-      for (const threads of [1, 2]) {
-        setNumThreads(threads);
-        for (const offset of [0, 1, 3, 4, 8, 12, 15]) {
-          const whole = (log ? logSoftmax : softmax)({ data, shape }, 1, { out: area.subarray(offset, offset + numel) });
-          expect(sameBits(whole.data, first)).toBe(true);
-        }
-      }
-    }
-    setNumThreads(initialThreads);
+    expectBoundsAndSameBitsAtEveryAlignment(data, shape, 1);
   });
 
   // Over other dims, outputs of 16 MiB or more are written with streaming stores, each panel of
@@ -258,23 +268,7 @@ describe('outputs too large for the caches (streamed to memory)', () => {
     data[at(1, 3, 1030)] = NaN; // in the tail, past the last panel
     data[at(1, 40, 31)] = NaN;
     data[at(1, dim - 2, 32)] = NaN; // in the last chunk
-    const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
-    const area = new Ctor(numel + 16);
-    for (const log of [false, true]) {
-      setNumThreads(1);
-      const first = (log ? logSoftmax : softmax)({ data, shape }, 1).data;
-      const report = compare(first, referenceSoftmax(data, shape, 1, log), dtype, log);
-      expect(report.mismatches).toEqual([]);
-      expect(log ? report.maxLogError : report.maxRelative).toBeLessThanOrEqual(log ? BOUNDS[dtype].logSoftmax : BOUNDS[dtype].softmax);
-      for (const threads of [1, 2]) {
-        setNumThreads(threads);
-        for (const offset of [0, 1, 3, 4, 8, 12, 15]) {
-          const whole = (log ? logSoftmax : softmax)({ data, shape }, 1, { out: area.subarray(offset, offset + numel) });
-          expect(sameBits(whole.data, first)).toBe(true);
-        }
-      }
-    }
-    setNumThreads(initialThreads);
+    expectBoundsAndSameBitsAtEveryAlignment(data, shape, 1);
   });
 
   // A slice of one panel (plus a tail) on 2 threads: its rows are cut into segments, each of which
