@@ -250,14 +250,23 @@ void run_parallel_typed(const SoftmaxJob& job, const KernelSet& kernel_set, cons
     run_split_rows(job, kernels, pool, threads);
     return;
   }
-  // Rows (or columns) in near-equal contiguous blocks, kChunksPerThread per thread. Columns are cut
-  // at whole panels where slices are that wide, else at 64 columns.
+  // Rows (or columns) in near-equal contiguous blocks, kChunksPerThread per thread. Columns go in
+  // pieces cut within each slice, at whole panels where slices are that wide, else at 64 columns,
+  // so that a slice's columns fall into the same blocks on any thread count. (Cut at multiples of a
+  // panel of the flattened outer * inner columns, a slice 1040 columns wide would start its
+  // second slice's ranges 16 columns into a panel, which then ran as narrower, slower blocks.)
   const size_t align = job.inner == 1 ? 1 : panel_slices ? panel_columns : kColumnAlignment;
-  const size_t chunks = std::min(threads * kChunksPerThread, ceil_div(units, align));
+  const size_t pieces_per_slice = job.inner == 1 ? 1 : ceil_div(job.inner, align);
+  const size_t pieces = job.inner == 1 ? units : job.outer * pieces_per_slice;
+  // The first unit of piece p (units for p == pieces).
+  auto piece_start = [&](size_t p) {
+    return job.inner == 1 ? p : (p / pieces_per_slice) * job.inner + (p % pieces_per_slice) * align;
+  };
+  const size_t chunks = std::min(threads * kChunksPerThread, pieces);
   auto block = [&](size_t chunk) {
-    size_t begin, end;
-    part_bounds(units, chunks, chunk, align, &begin, &end);
-    run_work_units(job, kernel_set, begin, end);
+    size_t first_piece, end_piece;
+    part_bounds(pieces, chunks, chunk, 1, &first_piece, &end_piece);
+    run_work_units(job, kernel_set, piece_start(first_piece), piece_start(end_piece));
   };
   pool.run(chunks, ThreadPool::ChunkFunction(block));
 }
