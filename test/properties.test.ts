@@ -230,7 +230,7 @@ describe('outputs too large for the caches (streamed to memory)', () => {
       data[i] = -Infinity; // a row of only -inf
       if (i < 20000) data[length + i] = -Infinity; // -inf for the first chunks
       data[2 * length + i] = i * 0.001; // a max rising in every chunk
-      data[3 * length + i] = i * 3; // rising by more than e^90 at every element
+      data[3 * length + i] = i * 3; // rising by 3 at every element: each rescale is by e^-6144 or less, 0
       data[4 * length + i] = i === 0 ? 1e30 : -1e30; // the max first, far from the rest
     }
     data[5 * length + length - 1] = 30; // the max in the last element
@@ -259,7 +259,7 @@ describe('outputs too large for the caches (streamed to memory)', () => {
       data[at(0, row, 5)] = -Infinity; // a column of only -inf
       data[at(0, row, 6)] = row < 100 ? -Infinity : data[at(0, row, 6)]; // -inf for the first chunks
       data[at(0, row, 7)] = row * 0.05; // a max rising in every chunk
-      data[at(1, row, 7)] = row * 3; // rising by more than e^-90 in every chunk
+      data[at(1, row, 7)] = row * 3; // rising by 96 a chunk: each rescale is by e^-96
       data[at(1, row, 8)] = row === dim - 1 ? 30 : data[at(1, row, 8)]; // the max in the last row
       data[at(1, row, 9)] = row === 0 ? 1e30 : -1e30; // the max in the first row, far from the rest
     }
