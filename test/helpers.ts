@@ -131,13 +131,21 @@ export interface ErrorReport {
  * must match exactly; subnormal results within `subnormalSlack` units of the smallest subnormal
  * (plus 1e-5 relative);
  * normal ones are measured (relative for softmax, relative to max(1, |ref|) for log-softmax).
+ * mismatches lists the first MAX_MISMATCHES, then how many more there were: a result wrong
+ * everywhere in a 16 MiB output would otherwise make millions of strings (jest ran out of heap).
  */
+const MAX_MISMATCHES = 50;
+
 export function compare(got: ArrayLike<number>, want: ArrayLike<number>, dtype: 'float32' | 'float64', log: boolean,
   subnormalSlack = 2): ErrorReport & { mismatches: string[] } {
   const normalMin = dtype === 'float32' ? FLT_MIN : DBL_MIN;
   const denormMin = dtype === 'float32' ? 2 ** -149 : 2 ** -1074;
   const report = { maxRelative: 0, maxLogError: 0, worst: '', mismatches: [] as string[] };
-  if (got.length !== want.length) report.mismatches.push(`length ${got.length} != ${want.length}`);
+  let unlisted = 0;
+  const mismatch = (text: string) => {
+    if (report.mismatches.length < MAX_MISMATCHES) report.mismatches.push(text); else unlisted++;
+  };
+  if (got.length !== want.length) mismatch(`length ${got.length} != ${want.length}`);
   for (let i = 0; i < want.length; i++) {
     const g = got[i];
     const w = want[i];
@@ -145,18 +153,18 @@ export function compare(got: ArrayLike<number>, want: ArrayLike<number>, dtype: 
     // A log-softmax 0 is measured like any value: torch's float32 log(sum) rounds tiny values to 0.
     if (isNaN(w) || !isFinite(w) || (w === 0 && !log)) {
       if (!is(g, w) && !(w === 0 && abs(g) <= subnormalSlack * denormMin)) {
-        report.mismatches.push(`[${i}] got ${g}, want ${w}`);
+        mismatch(`[${i}] got ${g}, want ${w}`);
       }
       continue;
     }
     if (isNaN(g) || !isFinite(g)) {
-      report.mismatches.push(`[${i}] got ${g}, want ${w}`);
+      mismatch(`[${i}] got ${g}, want ${w}`);
       continue;
     }
     // Subnormal results: a few units of the smallest subnormal, plus the relative error that the
     // rounding of (x - max) carries into every result, however small.
     if (!log && abs(w) < normalMin) {
-      if (abs(g - w) > subnormalSlack * denormMin + 1e-5 * abs(w)) report.mismatches.push(`[${i}] got ${g}, want subnormal ${w}`);
+      if (abs(g - w) > subnormalSlack * denormMin + 1e-5 * abs(w)) mismatch(`[${i}] got ${g}, want subnormal ${w}`);
       continue;
     }
     if (log) {
@@ -167,5 +175,6 @@ export function compare(got: ArrayLike<number>, want: ArrayLike<number>, dtype: 
       if (e > report.maxRelative) { report.maxRelative = e; report.worst = `[${i}] got ${g}, want ${w}`; }
     }
   }
+  if (unlisted > 0) report.mismatches.push(`... and ${unlisted} more`);
   return report;
 }

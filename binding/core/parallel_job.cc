@@ -207,14 +207,11 @@ void run_split_columns(const SoftmaxJob& job, const TypedKernels<Scalar>& kernel
   auto normalize_phase = [&](size_t chunk) {
     size_t begin, end, offset;
     bounds(chunk, &begin, &end, &offset);
-    if (from_input) {
-      const size_t slice_columns = (chunk / segments) * inner;
-      kernels.column_segment_apply(input + offset, output + offset, end - begin, inner, inner,
-                                   column_maxes.data() + slice_columns, factors.data() + slice_columns, what, stream);
-    } else {
-      kernels.column_segment_apply(input + offset, output + offset, end - begin, inner, inner, nullptr,
-                                   factors.data() + chunk * inner, what, false);
-    }
+    // Per slice and column from the input; per segment and column for stored exponentials.
+    const size_t first_factor = (from_input ? chunk / segments : chunk) * inner;
+    const Scalar* maxes = from_input ? column_maxes.data() + first_factor : nullptr;
+    kernels.column_segment_apply(input + offset, output + offset, end - begin, inner, inner, maxes,
+                                 factors.data() + first_factor, what, stream);
   };
   pool.run(chunks, ThreadPool::ChunkFunction(normalize_phase));
 }

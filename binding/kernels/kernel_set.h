@@ -61,8 +61,8 @@ struct TypedKernels {
   // exp_output unless it is null (stream_output: the job's output is too large for the caches);
   using ColumnStatsKernel = void (*)(const Scalar* input, Scalar* exp_output, size_t rows, size_t inner,
                                      size_t columns, bool stream_output, SegmentStats* stats);
-  // the output as `what` says (maxes unused for kScaleStored), with stream_output written with
-  // stores that bypass the caches where the set and the output's alignment allow.
+  // the output as `what` says (maxes unused for kScaleStored); with stream_output, results from the
+  // input are written with stores that bypass the caches where the set and the output's alignment allow.
   using ColumnApplyKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t inner, size_t columns,
                                      const Scalar* maxes, const Scalar* factors, ColumnApply what,
                                      bool stream_output);

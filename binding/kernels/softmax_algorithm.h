@@ -218,6 +218,14 @@ inline double horizontal_sum(typename V::Wide wide) {
   }
 }
 
+// A sum of e^(x - old_max) moved to new_max: times e^(old_max - new_max) where the max rose. A sum of
+// 0 or NaN stays as it is (a line of only -inf so far, or one a NaN has poisoned). The difference of
+// two float maxes is exact in double; that of two double maxes rounds by at most 2^-53 |d|, 3e-15
+// relative where e^d still weighs.
+inline double sum_at_new_max(double sum, double old_max, double new_max) {
+  return new_max > old_max && sum != 0.0 ? sum * std::exp(old_max - new_max) : sum;
+}
+
 // ---- Last dim: contiguous rows --------------------------------------------------------------
 
 // Largest element of a row, ignoring NaN (a NaN still poisons the row through the sum later).
@@ -367,12 +375,10 @@ void row_stats_chunked(const typename V::Scalar* x, size_t n, typename V::Scalar
   double sum = 0.0;
   for (size_t first = 0; first < n; first += kChunk) {
     const size_t count = n - first < kChunk ? n - first : kChunk;
-    // The max so far rises: the sum so far moves to it (a sum of 0 stays 0, NaN stays NaN).
+    // The max so far, this chunk included; the sum so far moves to it.
     const Scalar chunk_max = row_max<V>(x + first, count);
-    if (chunk_max > max) {
-      if (sum != 0.0) sum *= std::exp(static_cast<double>(max) - static_cast<double>(chunk_max));
-      max = chunk_max;
-    }
+    sum = sum_at_new_max(sum, max, chunk_max);
+    max = std::max(max, chunk_max);
     // A row of only -inf so far subtracts the lowest finite value, so that its e^(-inf - max) is 0,
     // not NaN: its later elements must still count.
     const Scalar subtrahend = max == -std::numeric_limits<Scalar>::infinity() ? std::numeric_limits<Scalar>::lowest() : max;
@@ -524,6 +530,12 @@ SegmentStats segment_stats(const typename V::Scalar* input, typename V::Scalar* 
 
 // ---- Any other dim: columns of a {dim_size, inner} slice, one vector of columns at a time ----
 
+// Whether a block of kVectors vectors (kPartial: a partial one) is streamed where its output can be:
+// whole panels only, on sets that can join vectors.
+template <class V, size_t kVectors, bool kPartial>
+constexpr bool kStreamedBlock =
+    HasConcatShifted<V>::value && kVectors == kColumnPanelBytes / sizeof(typename V::Vec) && !kPartial;
+
 // kVectors vectors of adjacent columns per row: with 8 AVX2 vectors, four whole cache lines of
 // float32 columns, so every line fetched is used, and eight independent chains per step; in a
 // panel (128 AVX2 vectors), the per-column state lives in L1 arrays instead of registers. With
@@ -654,21 +666,14 @@ struct ColumnBlock {
     }
   }
 
-  // total's lanes whose max rose from before to after: sum * e^(before - after), in double. (Lanes of
-  // only -inf so far hold 0 or NaN, which no factor changes; the difference of two float maxes is
-  // exact in double, that of two double maxes rounds by at most 2^-53 |d|, 3e-15 relative where
-  // e^d still weighs.)
+  // total's lanes moved from the maxes in before to those in after (sum_at_new_max), in double.
   static void rescale_sums(Vec before, Vec after, Wide* total) {
     Scalar old_max[L], new_max[L];
     double sums[L];
     V::store(old_max, before);
     V::store(new_max, after);
     V::wide_store(*total, sums);
-    for (size_t lane = 0; lane < L; ++lane) {
-      if (new_max[lane] > old_max[lane] && sums[lane] != 0.0) {
-        sums[lane] *= std::exp(static_cast<double>(old_max[lane]) - static_cast<double>(new_max[lane]));
-      }
-    }
+    for (size_t lane = 0; lane < L; ++lane) sums[lane] = sum_at_new_max(sums[lane], old_max[lane], new_max[lane]);
     *total = V::wide_load(sums);
   }
 
@@ -700,6 +705,18 @@ struct ColumnBlock {
       }
     }
   }
+
+  // Pass 3 from the input: with streaming stores (apply_streamed) where `streamed` and the block is
+  // one that streams (kStreamedBlock), else with plain ones (apply_from_input). The same bits either way.
+  template <bool kLog>
+  static SIMD_SOFTMAX_ALWAYS_INLINE void write_from_input(const Scalar* x, Scalar* y, size_t rows, size_t inner,
+                                                          size_t count, const Vec* max_v, const Vec* factor_v,
+                                                          bool streamed, size_t shift) {
+    if constexpr (kStreamedBlock<V, kVectors, kPartial>) {
+      if (streamed) return apply_streamed<kLog>(x, y, rows, inner, max_v, factor_v, shift);
+    }
+    apply_from_input<kLog>(x, y, rows, inner, count, max_v, factor_v);
+  }
 };
 
 // Per column, from its sum of e^(x - max): 1 / sum for softmax, log(sum) for log-softmax, in double.
@@ -718,22 +735,20 @@ SIMD_SOFTMAX_ALWAYS_INLINE void column_factors(const typename V::Wide* total, ty
   }
 }
 
-// One block of a {dim_size, inner} slice, all three passes, softmax storing its exponentials in
-// pass 2; with kStreamed (log-softmax only), pass 3 is apply_streamed.
-template <class V, bool kLog, size_t kVectors, bool kPartial, bool kStreamed = false>
+// One block of a {dim_size, inner} slice, all three passes. Softmax stores its exponentials in
+// pass 2 and rescales them in place; log-softmax writes from the input, streamed where `streamed`
+// (see write_from_input).
+template <class V, bool kLog, size_t kVectors, bool kPartial>
 void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner,
-                  size_t count, size_t shift = 0) {
-  static_assert(kLog || !kStreamed, "softmax streams only chunked blocks (column_block_chunked)");
+                  size_t count, bool streamed = false, size_t shift = 0) {
   using Block = ColumnBlock<V, kVectors, kPartial>;
   typename V::Vec max_v[kVectors];
   typename V::Wide total[kVectors];
   Block::template stats<!kLog>(x, y, dim_size, inner, count, max_v, total);
   typename V::Vec factor_v[kVectors];
   column_factors<V, kLog, kVectors>(total, factor_v);
-  if constexpr (kStreamed) {
-    Block::template apply_streamed<kLog>(x, y, dim_size, inner, max_v, factor_v, shift);
-  } else if constexpr (kLog) {
-    Block::template apply_from_input<kLog>(x, y, dim_size, inner, count, max_v, factor_v);
+  if constexpr (kLog) {
+    Block::template write_from_input<kLog>(x, y, dim_size, inner, count, max_v, factor_v, streamed, shift);
   } else {
     Block::scale_stored(y, dim_size, inner, count, factor_v);
   }
@@ -787,12 +802,6 @@ void columns_kernel(const typename V::Scalar* input, typename V::Scalar* output,
   });
 }
 
-// Whether a block of kVectors vectors (kPartial: a partial one) is streamed where its output can be:
-// whole panels only, on sets that can join vectors.
-template <class V, size_t kVectors, bool kPartial>
-constexpr bool kStreamedBlock =
-    HasConcatShifted<V>::value && kVectors == kColumnPanelBytes / sizeof(typename V::Vec) && !kPartial;
-
 // Whether panels of columns of this output can be streamed (apply_streamed): the set joins vectors
 // (concat_shifted), and every row shares one alignment, a whole number of elements past
 // V::kStreamAlignment. If so, *shift is the number of lanes before the first aligned address of a row.
@@ -812,23 +821,19 @@ bool streamable_columns(const typename V::Scalar* output, size_t inner, size_t* 
 }
 
 // One block of a slice at least kChunkedMinRows tall, written once: passes 1 and 2 chunk by chunk
-// (chunked_stats), then pass 3 computing softmax's exponentials again, with streaming stores where
-// kStreamed (shift as for apply_streamed). The input is read twice from beyond L2, where the three
-// passes read it three times (log-softmax) or twice, plus the stored exponentials once (softmax).
-template <class V, bool kLog, size_t kVectors, bool kPartial, bool kStreamed>
+// (chunked_stats), then pass 3 computing softmax's exponentials again, streamed where `streamed`
+// (see write_from_input). The input is read twice from beyond L2, where the three passes read it
+// three times (log-softmax) or twice, plus the stored exponentials once (softmax).
+template <class V, bool kLog, size_t kVectors, bool kPartial>
 void column_block_chunked(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner,
-                          size_t count, size_t shift) {
+                          size_t count, bool streamed, size_t shift) {
   using Block = ColumnBlock<V, kVectors, kPartial>;
   typename V::Vec max_v[kVectors];
   typename V::Wide total[kVectors];
   Block::chunked_stats(x, dim_size, inner, count, max_v, total);
   typename V::Vec factor_v[kVectors];
   column_factors<V, kLog, kVectors>(total, factor_v);
-  if constexpr (kStreamed) {
-    Block::template apply_streamed<kLog>(x, y, dim_size, inner, max_v, factor_v, shift);
-  } else {
-    Block::template apply_from_input<kLog>(x, y, dim_size, inner, count, max_v, factor_v);
-  }
+  Block::template write_from_input<kLog>(x, y, dim_size, inner, count, max_v, factor_v, streamed, shift);
 }
 
 // Slices at least this tall (a panel of them holds 1 MiB) take column_block_chunked where the output
@@ -862,19 +867,11 @@ void columns_kernel_streaming(const typename V::Scalar* input, typename V::Scala
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     constexpr size_t kVectors = decltype(vectors)::value;
     constexpr bool kPartial = decltype(partial)::value;
-    constexpr bool kStreamable = kStreamedBlock<V, kVectors, kPartial>;
-    const typename V::Scalar* x = input + c;
-    typename V::Scalar* y = output + c;
     if (chunked) {
-      if constexpr (kStreamable) {
-        if (streamed) return column_block_chunked<V, kLog, kVectors, kPartial, true>(x, y, dim_size, inner, count, shift);
-      }
-      return column_block_chunked<V, kLog, kVectors, kPartial, false>(x, y, dim_size, inner, count, shift);
+      column_block_chunked<V, kLog, kVectors, kPartial>(input + c, output + c, dim_size, inner, count, streamed, shift);
+    } else {
+      column_block<V, kLog, kVectors, kPartial>(input + c, output + c, dim_size, inner, count, streamed, shift);
     }
-    if constexpr (kLog && kStreamable) {
-      if (streamed) return column_block<V, kLog, kVectors, kPartial, true>(x, y, dim_size, inner, count, shift);
-    }
-    column_block<V, kLog, kVectors, kPartial>(x, y, dim_size, inner, count);
   });
   // Streaming stores are weakly ordered: make them visible before the caller reads the output.
   if (streamed) V::stream_fence();
@@ -963,18 +960,12 @@ void column_segment_apply(const typename V::Scalar* input, typename V::Scalar* o
       factor_v[j] = Block::load_at(factors + at, count);
       max_v[j] = maxes != nullptr ? Block::load_at(maxes + at, count) : V::zero();
     }
-    if (what == ColumnApply::kScaleStored) return Block::scale_stored(output + c, rows, inner, count, factor_v);
-    auto from_input = [&](auto log) {
-      constexpr bool kLog = decltype(log)::value;
-      if constexpr (kStreamedBlock<V, kVectors, kPartial>) {
-        if (streamed) return Block::template apply_streamed<kLog>(input + c, output + c, rows, inner, max_v, factor_v, shift);
-      }
-      Block::template apply_from_input<kLog>(input + c, output + c, rows, inner, count, max_v, factor_v);
-    };
-    if (what == ColumnApply::kLogSoftmax) {
-      from_input(std::true_type{});
+    if (what == ColumnApply::kScaleStored) {
+      Block::scale_stored(output + c, rows, inner, count, factor_v);
+    } else if (what == ColumnApply::kLogSoftmax) {
+      Block::template write_from_input<true>(input + c, output + c, rows, inner, count, max_v, factor_v, streamed, shift);
     } else {
-      from_input(std::false_type{});
+      Block::template write_from_input<false>(input + c, output + c, rows, inner, count, max_v, factor_v, streamed, shift);
     }
   });
   if (streamed) {
