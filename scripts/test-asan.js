@@ -5,7 +5,8 @@
 // sanitizer report, in the jest process, a jest worker, a worker_thread or a child process, fails
 // the run. Leak detection is off here: Node itself does not free everything at exit (LeakSanitizer
 // reports V8's own allocations after process.exit); `npm run test:valgrind` checks the addon's leaks.
-// It also builds and runs the native tests in test/native/ with the same sanitizers.
+// It also builds and runs the native tests in test/native/ with the same sanitizers, and the
+// thread pool's stress test under ThreadSanitizer too.
 // Extra arguments go to jest.
 'use strict';
 
@@ -45,20 +46,26 @@ const sanitizerEnv = {
 
 // 3. The native tests: the C++ core alone, built with the same sanitizers.
 const { buildProgram } = require('./lib/native-sources.js');
+const asanFlags = ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
 const nativeTests = [
-  { name: 'allocation_failure_test', source: 'test/native/allocation_failure_test.cc' },
-  { name: 'thread_start_failure_test', source: 'test/native/thread_start_failure_test.cc' },
+  { name: 'allocation_failure_test', source: 'test/native/allocation_failure_test.cc', flags: asanFlags, sanitizers: 'ASan+UBSan' },
+  { name: 'thread_start_failure_test', source: 'test/native/thread_start_failure_test.cc', flags: asanFlags, sanitizers: 'ASan+UBSan' },
+  { name: 'thread_pool_stress_test', source: 'test/native/thread_pool_stress_test.cc', flags: asanFlags, sanitizers: 'ASan+UBSan' },
+  // The pool's hand-off is lock-free in part: ThreadSanitizer checks it for data races.
+  { name: 'thread_pool_stress_test_tsan', source: 'test/native/thread_pool_stress_test.cc',
+    flags: ['-O1', '-g', '-fsanitize=thread', '-fno-omit-frame-pointer'], sanitizers: 'TSan' },
 ];
 let failed = false;
 for (const test of nativeTests) {
   const program = path.join(root, 'build-asan', 'native', test.name);
-  const sanitize = ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
   const compiler = process.env.CXX || 'g++';
-  if (!buildProgram({ compiler, flags: sanitize, mainSources: [test.source], output: program, objectDir: `${program}.objects` })) {
+  if (!buildProgram({ compiler, flags: test.flags, mainSources: [test.source], output: program, objectDir: `${program}.objects` })) {
     fail(`could not build ${test.source}`);
   }
-  console.log(`\n=== native test ${test.name} under ASan+UBSan ===`);
-  const status = run(program, [], { env: { ...process.env, ASAN_OPTIONS: sanitizerEnv.ASAN_OPTIONS, UBSAN_OPTIONS: sanitizerEnv.UBSAN_OPTIONS } });
+  console.log(`\n=== native test ${test.name} under ${test.sanitizers} ===`);
+  const env = { ...process.env, ASAN_OPTIONS: sanitizerEnv.ASAN_OPTIONS, UBSAN_OPTIONS: sanitizerEnv.UBSAN_OPTIONS,
+    TSAN_OPTIONS: `halt_on_error=1:log_path=${path.join(reports, 'tsan')}` };
+  const status = run(program, [], { env });
   if (status !== 0) failed = true;
 }
 

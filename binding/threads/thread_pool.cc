@@ -167,8 +167,19 @@ ThreadPool::Task* ThreadPool::find_task_locked() {
   return nullptr;
 }
 
+ThreadPool::Task* ThreadPool::claim_offered_task() {
+  Task* task = offered_task_.load(std::memory_order_relaxed);
+  // Without a successful exchange nothing of the task is read: it may be finished and gone by now.
+  // Its acquire pairs with the caller's publishing exchange, so the task's fields are visible.
+  if (task == nullptr ||
+      !offered_task_.compare_exchange_strong(task, nullptr, std::memory_order_acquire, std::memory_order_relaxed)) {
+    return nullptr;
+  }
+  return task;
+}
+
 ThreadPool::Task::Task(ChunkFunction f, size_t count, size_t helpers)
-    : chunk(f), chunk_count(count), participants(helpers + 1), helpers_wanted(helpers) {
+    : chunk(f), chunk_count(count), participants(helpers + 1) {
   // Near-equal contiguous home ranges, one per participant.
   for (size_t p = 0; p < participants; ++p) {
     ranges[p].next.store(count * p / participants, std::memory_order_relaxed);
@@ -194,47 +205,74 @@ void ThreadPool::work_on(Task& task, size_t participant) noexcept {
   }
 }
 
+void ThreadPool::leave(Task& task) {
+  // The last access to the task: afterwards its caller may return and destroy it. Its release
+  // makes this helper's output visible to the caller. Sequentially consistent with the caller's
+  // raising of sleeping_callers_: either the caller sees the count reach zero before it sleeps, or
+  // this sees the caller asleep and, by taking the mutex, notifies only once it waits.
+  if (task.helpers_active.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+      sleeping_callers_.load(std::memory_order_seq_cst) > 0) {
+    { std::lock_guard<std::mutex> lock(mutex_); }
+    task_finished_.notify_all();
+  }
+}
+
+void ThreadPool::spin_for_work() const {
+  // First holding the core with the spin-wait hint, then yielding it.
+  auto work_shown = [this] {
+    return offered_task_.load(std::memory_order_relaxed) != nullptr ||
+           waiting_helpers_.load(std::memory_order_relaxed) != 0;
+  };
+  const auto spin_start = std::chrono::steady_clock::now();
+  for (auto now = spin_start; !work_shown() && now - spin_start < kSpinBeforeSleep; now = std::chrono::steady_clock::now()) {
+    if (now - spin_start < kPollWithoutYielding) {
+      for (int i = 0; i < 16 && !work_shown(); ++i) spin_wait_hint();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
+
 void ThreadPool::worker_loop() {
   // Spinning keeps hand-offs short, but a spinning thread that the OS started on its caller's core
   // is never moved off it (it never sleeps, so it is never placed again), and the two then share
   // one core. A worker that finds itself on its caller's core sleeps instead; its next wake-up
   // places it on an idle core.
   bool spin = true;
-  std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    Task* task = find_task_locked();
+    // A task offered in the slot, else one listed in tasks_ that still wants helpers.
+    size_t participant = 1;
+    Task* task = claim_offered_task();
     if (task == nullptr) {
-      if (spin) {
-        // Poll briefly without the lock for the next task: first holding the core, then yielding it.
-        lock.unlock();
-        const auto spin_start = std::chrono::steady_clock::now();
-        for (auto now = spin_start; waiting_helpers_.load(std::memory_order_acquire) == 0 &&
-                                    now - spin_start < kSpinBeforeSleep;
-             now = std::chrono::steady_clock::now()) {
-          if (now - spin_start < kPollWithoutYielding) {
-            for (int i = 0; i < 16 && waiting_helpers_.load(std::memory_order_relaxed) == 0; ++i) spin_wait_hint();
-          } else {
-            std::this_thread::yield();
-          }
+      std::unique_lock<std::mutex> lock(mutex_);
+      task = find_task_locked();
+      if (task == nullptr) {
+        if (spin) {
+          // Poll briefly for the next task; then look again, and sleep if none came.
+          lock.unlock();
+          spin_for_work();
+          spin = false;
+          continue;
         }
-        lock.lock();
-        if (find_task_locked() != nullptr) continue;
+        // Raised before looking again, sequentially consistent with a caller's offer: either this
+        // sees the offer, or the caller sees a sleeper and notifies once this waits.
+        sleeping_workers_.fetch_add(1, std::memory_order_seq_cst);
+        while (offered_task_.load(std::memory_order_seq_cst) == nullptr && find_task_locked() == nullptr) {
+          work_available_.wait(lock);
+        }
+        sleeping_workers_.fetch_sub(1, std::memory_order_relaxed);
+        spin = true;
+        continue;
       }
-      work_available_.wait(lock);
-      spin = true;
-      continue;
+      // Join the listed task; its caller keeps it alive until helpers_active is back to zero.
+      task->helpers_wanted--;
+      participant = ++task->helpers_joined;
+      waiting_helpers_.fetch_sub(1, std::memory_order_relaxed);
+      task->helpers_active.fetch_add(1, std::memory_order_relaxed);
     }
-    // Join the task; the caller keeps it alive until helpers_active is back to zero.
-    task->helpers_wanted--;
-    const size_t participant = ++task->helpers_joined;
-    waiting_helpers_.fetch_sub(1, std::memory_order_relaxed);
-    task->helpers_active.fetch_add(1, std::memory_order_relaxed);
     spin = task->caller_cpu < 0 || task->caller_cpu != current_cpu();
-    lock.unlock();
     work_on(*task, participant);
-    lock.lock();
-    // The last access to the task: afterwards its caller may return and destroy it.
-    if (task->helpers_active.fetch_sub(1, std::memory_order_release) == 1) task_finished_.notify_all();
+    leave(*task);
   }
 }
 
@@ -250,16 +288,37 @@ void ThreadPool::run(size_t chunks, ChunkFunction chunk) {
   task.caller_cpu = current_cpu();
   // Workers start lazily, on the first call that can use them.
   start_workers();
-  {
+  // Offer the task to the first helper through the slot, counted in helpers_active while it waits
+  // there. The slot holds one task: when another call's is in it, every helper joins through tasks_.
+  task.helpers_active.store(1, std::memory_order_relaxed);
+  Task* empty = nullptr;
+  const bool offered = offered_task_.compare_exchange_strong(empty, &task, std::memory_order_seq_cst);
+  if (!offered) task.helpers_active.store(0, std::memory_order_relaxed);
+  const size_t listed_helpers = helpers - (offered ? 1 : 0);
+  size_t sleepers = 0;
+  if (listed_helpers > 0) {
     std::lock_guard<std::mutex> lock(mutex_);
+    task.helpers_wanted = listed_helpers;
+    task.helpers_joined = offered ? 1 : 0;
     tasks_.push_back(&task);
-    waiting_helpers_.fetch_add(helpers, std::memory_order_release);
+    waiting_helpers_.fetch_add(listed_helpers, std::memory_order_release);
+    sleepers = sleeping_workers_.load(std::memory_order_relaxed);
+  } else if (sleeping_workers_.load(std::memory_order_seq_cst) > 0) {
+    // A sleeping worker waits under the mutex: taking it here means the worker either looks at the
+    // slot after this offer or is already waiting, so the notification below is not lost.
+    std::lock_guard<std::mutex> lock(mutex_);
+    sleepers = sleeping_workers_.load(std::memory_order_relaxed);
   }
-  for (size_t i = 0; i < helpers; ++i) work_available_.notify_one();
+  for (size_t i = 0; i < std::min(helpers, sleepers); ++i) work_available_.notify_one();
   // The caller works too, so the task finishes even if every pool thread is busy elsewhere.
   work_on(task, 0);
-  {
-    // No more chunks to claim: withdraw the task so that idle workers stop joining it.
+  // No more chunks to claim: withdraw the task so that idle workers stop joining it. An offer still
+  // in the slot was never taken, and its count in helpers_active goes with it.
+  Task* self = &task;
+  if (offered && offered_task_.compare_exchange_strong(self, nullptr, std::memory_order_relaxed)) {
+    task.helpers_active.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (listed_helpers > 0) {
     std::lock_guard<std::mutex> lock(mutex_);
     waiting_helpers_.fetch_sub(task.helpers_wanted, std::memory_order_relaxed);
     task.helpers_wanted = 0;
@@ -273,7 +332,10 @@ void ThreadPool::run(size_t chunks, ChunkFunction chunk) {
   }
   if (task.helpers_active.load(std::memory_order_acquire) != 0) {
     std::unique_lock<std::mutex> lock(mutex_);
-    task_finished_.wait(lock, [&] { return task.helpers_active.load(std::memory_order_acquire) == 0; });
+    // Raised before looking again, sequentially consistent with leave(): see there.
+    sleeping_callers_.fetch_add(1, std::memory_order_seq_cst);
+    task_finished_.wait(lock, [&] { return task.helpers_active.load(std::memory_order_seq_cst) == 0; });
+    sleeping_callers_.fetch_sub(1, std::memory_order_relaxed);
   }
   if (task.failed.load(std::memory_order_acquire)) std::rethrow_exception(task.failure);
 }

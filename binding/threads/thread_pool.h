@@ -67,13 +67,14 @@ class ThreadPool {
     size_t chunk_count;
     size_t participants;    // the caller and at most participants - 1 helpers
     ChunkRange ranges[kMaxParticipants];
-    size_t helpers_wanted;  // pool threads that may still join (guarded by mutex_)
+    size_t helpers_wanted = 0;  // pool threads that may still join through tasks_ (guarded by mutex_)
     size_t helpers_joined = 0;  // guarded by mutex_; the n-th helper to join is participant n
     int caller_cpu = -1;    // the core the caller runs on, where the OS tells (Linux), else -1
     // Set by the first chunk that throws; later chunks are then skipped.
     std::atomic<bool> failed{false};
     std::exception_ptr failure;  // written once, by the thread that set `failed`
-    // Pool threads working on it: changed under mutex_, read without it by the waiting caller.
+    // Pool threads working on it, plus one while it is offered in offered_task_: the waiting
+    // caller reads it without the mutex.
     std::atomic<size_t> helpers_active{0};
     Task(ChunkFunction f, size_t count, size_t helpers);
   };
@@ -86,14 +87,29 @@ class ThreadPool {
   // a chunk's exception is stored in the task.
   static void work_on(Task& task, size_t participant) noexcept;
   Task* find_task_locked();
+  // Takes the task in offered_task_, if any, as participant 1.
+  Task* claim_offered_task();
+  // Polls for new work for up to kSpinBeforeSleep, without the mutex.
+  void spin_for_work() const;
+  // A helper's last touch of a task it worked on; wakes the task's caller if it sleeps.
+  void leave(Task& task);
 
   std::atomic<size_t> threads_;
   std::mutex mutex_;
   std::condition_variable work_available_;
   std::condition_variable task_finished_;
   std::deque<Task*> tasks_;                 // guarded by mutex_
-  std::atomic<size_t> waiting_helpers_{0};  // sum of helpers_wanted over tasks_, for spinning workers
-  std::atomic<size_t> worker_count_{0};  // workers started (detached, never joined); grows under start_mutex_
+  // A call's first helper comes through this slot, without the mutex: the caller publishes its task
+  // with one store and a spinning worker takes it with one compare-exchange. Further helpers, and
+  // every helper of a call that finds the slot taken, join through tasks_ under the mutex.
+  alignas(64) std::atomic<Task*> offered_task_{nullptr};
+  // Sum of helpers_wanted over tasks_, for spinning workers.
+  alignas(64) std::atomic<size_t> waiting_helpers_{0};
+  // Workers asleep on work_available_ and callers asleep on task_finished_ (each raised under
+  // mutex_ before waiting): a call or a helper takes the mutex to notify only when one sleeps.
+  alignas(64) std::atomic<size_t> sleeping_workers_{0};
+  std::atomic<size_t> sleeping_callers_{0};
+  alignas(64) std::atomic<size_t> worker_count_{0};  // workers started (detached, never joined); grows under start_mutex_
   std::atomic<bool> thread_start_failed_{false};  // the OS refused a thread once: stop asking
   std::mutex start_mutex_;
 };
