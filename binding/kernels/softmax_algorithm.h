@@ -84,6 +84,14 @@ constexpr size_t kUnroll = 4;
 // Float partial sums cover at most this many vectors per lane before they are folded into the
 // double accumulators, so a row of a million elements sums as accurately as a short one.
 constexpr size_t kVectorsPerSumBlock = 32;
+// Column blocks whose slice (rows x block width) holds at most this many bytes prefetch their
+// output into L2 during pass 2 (see ColumnBlock::stats): the input and the output of such a block
+// then stay in L2 together until pass 3. On mid ([16, 1000, 64] dim 1, 256 KiB blocks) on an Intel
+// Xeon VM at one thread, side by side: log-softmax 1.12x-1.14x, softmax 1.05x.
+constexpr size_t kPrefetchOutputMaxBlockBytes = size_t{256} << 10;
+// Softmax's pass 2 prefetches the output row this many rows ahead of the one it stores.
+constexpr size_t kOutputPrefetchRowsAhead = 8;
+
 // Rows per chunk where passes 1 and 2 over columns run chunk by chunk (ColumnBlock::chunked_stats):
 // 128 KiB of a 4 KiB-wide panel, so the chunk being summed and the next one being prefetched share
 // L2 with room. On [4096, 1024] dim 0, chunks of 32, 64 and 128 rows ran within noise of each other.
@@ -557,10 +565,15 @@ struct ColumnBlock {
   }
 
   // Passes 1 and 2 over `rows` rows: each column's max (NaN ignored) into max_v, and the sum of
-  // e^(x - max) into total; with kStoreExp the exponentials also go to y.
+  // e^(x - max) into total; with kStoreExp the exponentials also go to y. With prefetch_output,
+  // pass 2 asks for the lines of the output rows that come next into L2: log-softmax's pass 3
+  // then writes each row's lines there instead of fetching them with nothing to hide the wait
+  // behind; softmax's pass 2 asks for a row kOutputPrefetchRowsAhead rows before it stores there.
   template <bool kStoreExp>
   static SIMD_SOFTMAX_ALWAYS_INLINE void stats(const Scalar* x, Scalar* y, size_t rows, size_t inner, size_t count,
-                                               Vec* max_v, Wide* total) {
+                                               Vec* max_v, Wide* total, const Scalar* prefetch_output = nullptr) {
+    constexpr size_t kVectorsPerLine = sizeof(Vec) >= kLineBytes ? 1 : kLineBytes / sizeof(Vec);
+    constexpr size_t kRowsAhead = kStoreExp ? kOutputPrefetchRowsAhead : 0;
     // Pass 1: the max of each column, ignoring NaN.
     for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::set1(-std::numeric_limits<Scalar>::infinity());
     for (size_t k = 0; k < rows; ++k) {
@@ -573,7 +586,9 @@ struct ColumnBlock {
       Vec partial[kVectors];
       for (size_t j = 0; j < kVectors; ++j) partial[j] = V::zero();
       for (size_t k = block; k < block_end; ++k) {
+        const bool prefetch = prefetch_output != nullptr && k + kRowsAhead < rows;
         for (size_t j = 0; j < kVectors; ++j) {
+          if (prefetch && j % kVectorsPerLine == 0) prefetch_to_l2(prefetch_output + (k + kRowsAhead) * inner + j * L);
           const Vec e = exp_nonpositive<V>(V::sub(load_at(x + k * inner + j * L, count), max_v[j]));
           if (kStoreExp) store_at(y + k * inner + j * L, count, e);
           partial[j] = V::add(partial[j], e);
@@ -744,7 +759,9 @@ void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim
   using Block = ColumnBlock<V, kVectors, kPartial>;
   typename V::Vec max_v[kVectors];
   typename V::Wide total[kVectors];
-  Block::template stats<!kLog>(x, y, dim_size, inner, count, max_v, total);
+  // Blocks small enough that their input and output stay in L2 prefetch the output in pass 2.
+  const bool fits_l2 = dim_size * kVectors * sizeof(typename V::Vec) <= kPrefetchOutputMaxBlockBytes;
+  Block::template stats<!kLog>(x, y, dim_size, inner, count, max_v, total, fits_l2 ? y : nullptr);
   typename V::Vec factor_v[kVectors];
   column_factors<V, kLog, kVectors>(total, factor_v);
   if constexpr (kLog) {
