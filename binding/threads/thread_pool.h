@@ -68,7 +68,9 @@ class ThreadPool {
     size_t participants;    // the caller and at most participants - 1 helpers
     ChunkRange ranges[kMaxParticipants];
     size_t helpers_wanted = 0;  // pool threads that may still join through tasks_ (guarded by mutex_)
-    size_t helpers_joined = 0;  // guarded by mutex_; the n-th helper to join is participant n
+    // Guarded by mutex_: the n-th helper to join through tasks_ is participant helpers_joined + n (the
+    // slot's helper is participant 1, so these start at 2 when the task was offered there).
+    size_t helpers_joined = 0;
     int caller_cpu = -1;    // the core the caller runs on, where the OS tells (Linux), else -1
     // Set by the first chunk that throws; later chunks are then skipped.
     std::atomic<bool> failed{false};
@@ -100,7 +102,7 @@ class ThreadPool {
   std::condition_variable task_finished_;
   std::deque<Task*> tasks_;                 // guarded by mutex_
   // A call's first helper comes through this slot, without the mutex: the caller publishes its task
-  // with one store and a spinning worker takes it with one compare-exchange. Further helpers, and
+  // with one compare-exchange and a spinning worker takes it with another. Further helpers, and
   // every helper of a call that finds the slot taken, join through tasks_ under the mutex.
   alignas(64) std::atomic<Task*> offered_task_{nullptr};
   // Sum of helpers_wanted over tasks_, for spinning workers.
