@@ -556,6 +556,8 @@ struct ColumnBlock {
   using Wide = typename V::Wide;
   static constexpr size_t L = V::kLanes;
   static_assert(!kPartial || kVectors == 1, "a partial block is one vector");
+  // Vectors per cache line, so that prefetches ask for each line once (1 where a vector spans lines).
+  static constexpr size_t kVectorsPerLine = sizeof(Vec) >= kLineBytes ? 1 : kLineBytes / sizeof(Vec);
 
   static SIMD_SOFTMAX_ALWAYS_INLINE Vec load_at(const Scalar* p, size_t count) {
     return kPartial ? V::load_partial(p, count, V::zero()) : V::load(p);
@@ -572,7 +574,6 @@ struct ColumnBlock {
   template <bool kStoreExp>
   static SIMD_SOFTMAX_ALWAYS_INLINE void stats(const Scalar* x, Scalar* y, size_t rows, size_t inner, size_t count,
                                                Vec* max_v, Wide* total, const Scalar* prefetch_output = nullptr) {
-    constexpr size_t kVectorsPerLine = sizeof(Vec) >= kLineBytes ? 1 : kLineBytes / sizeof(Vec);
     constexpr size_t kRowsAhead = kStoreExp ? kOutputPrefetchRowsAhead : 0;
     // Pass 1: the max of each column, ignoring NaN.
     for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::set1(-std::numeric_limits<Scalar>::infinity());
@@ -641,8 +642,6 @@ struct ColumnBlock {
   static SIMD_SOFTMAX_ALWAYS_INLINE void chunked_stats(const Scalar* x, size_t rows, size_t inner, size_t count,
                                                        Vec* max_v, Wide* total) {
     static_assert(kChunkRows <= kVectorsPerSumBlock, "a chunk sums in one float block");
-    // One prefetch per cache line of the next chunk's rows.
-    constexpr size_t kVectorsPerLine = sizeof(Vec) >= kLineBytes ? 1 : kLineBytes / sizeof(Vec);
     const Vec lowest = V::set1(std::numeric_limits<Scalar>::lowest());
     for (size_t j = 0; j < kVectors; ++j) {
       max_v[j] = V::set1(-std::numeric_limits<Scalar>::infinity());
