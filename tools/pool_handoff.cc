@@ -2,12 +2,18 @@
 // arithmetic (about 3 us each, no memory traffic), timed on 1 and on 2 threads, back to back as a
 // busy service calls it. With perfect scaling 2 threads would take half the 1-thread time; the rest
 // is the hand-off (waking or reaching the helper, the end of the task) and the imbalance of whole
-// chunks.
+// chunks. For scale, it also times a bare hand-off: one dedicated thread that polls a counter and
+// runs the second half of the chunks, with nothing else (no task to read, no stealing, no sleeping,
+// a single caller). That is about the least two threads can cost on the machine; the pool cannot
+// get below it, since it must serve several callers and survive a slow or absent helper.
 //   g++ -O2 -std=c++17 -pthread tools/pool_handoff.cc binding/threads/thread_pool.cc -ldl -o /tmp/pool_handoff
 //   /tmp/pool_handoff
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <thread>
 #include <vector>
 
 #include "../binding/threads/thread_pool.h"
@@ -21,23 +27,59 @@ double arithmetic(int steps, double seed) {
   return x;
 }
 
-// The median time of `calls` runs of `chunks` chunks on `threads` threads, in nanoseconds.
-double median_run_ns(simd_softmax::ThreadPool& pool, size_t threads, size_t chunks, int calls) {
-  pool.set_threads(threads);
-  // One result per chunk, a cache line apart, so that threads do not share the lines they write.
-  struct alignas(64) Slot {
-    double value = 0;
-  };
-  std::vector<Slot> results(chunks);
-  auto chunk = [&](size_t c) { results[c].value += arithmetic(2000, static_cast<double>(c)); };
+// One result per chunk, a cache line apart, so that threads do not share the lines they write.
+struct alignas(64) Slot {
+  double value = 0;
+};
+
+// The median time of `calls` calls of `run`, in nanoseconds.
+double median_ns(int calls, const std::function<void()>& run) {
   std::vector<double> times;
   for (int call = 0; call < calls; ++call) {
     const auto start = std::chrono::steady_clock::now();
-    pool.run(chunks, simd_softmax::ThreadPool::ChunkFunction(chunk));
+    run();
     times.push_back(std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
+}
+
+// The pool's run() of `chunks` chunks on `threads` threads.
+double median_run_ns(simd_softmax::ThreadPool& pool, size_t threads, size_t chunks, int calls) {
+  pool.set_threads(threads);
+  std::vector<Slot> results(chunks);
+  auto chunk = [&](size_t c) { results[c].value += arithmetic(2000, static_cast<double>(c)); };
+  return median_ns(calls, [&] { pool.run(chunks, simd_softmax::ThreadPool::ChunkFunction(chunk)); });
+}
+
+// The bare hand-off: the caller bumps `call`, runs the first half of the chunks, and polls `done`
+// until the helper has stored the same number there after running the second half.
+double median_bare_ns(size_t chunks, int calls) {
+  std::vector<Slot> results(chunks);
+  auto chunk = [&](size_t c) { results[c].value += arithmetic(2000, static_cast<double>(c)); };
+  struct alignas(64) Counter {
+    std::atomic<long> value{0};
+  };
+  Counter call, done;
+  const long last_call = calls;
+  std::thread helper([&] {
+    for (long seen = 1; seen <= last_call; ++seen) {
+      while (call.value.load(std::memory_order_acquire) < seen) {
+      }
+      for (size_t c = chunks / 2; c < chunks; ++c) chunk(c);
+      done.value.store(seen, std::memory_order_release);
+    }
+  });
+  long calls_made = 0;
+  const double median = median_ns(calls, [&] {
+    const long this_call = ++calls_made;
+    call.value.store(this_call, std::memory_order_release);
+    for (size_t c = 0; c < chunks / 2; ++c) chunk(c);
+    while (done.value.load(std::memory_order_acquire) < this_call) {
+    }
+  });
+  helper.join();
+  return median;
 }
 
 }  // namespace
@@ -49,7 +91,10 @@ int main() {
   for (int round = 0; round < 3; ++round) {
     const double one = median_run_ns(pool, 1, kChunks, kCalls);
     const double two = median_run_ns(pool, 2, kChunks, kCalls);
-    std::printf("1 thread %.0f ns, 2 threads %.0f ns: %.2fx, %.0f ns beyond half the 1-thread time\n", one, two,
-                one / two, two - one / 2);
+    // The pool's worker sleeps after 200 us without work, and leaves the second core to the bare helper.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const double bare = median_bare_ns(kChunks, kCalls);
+    std::printf("1 thread %.0f ns, 2 threads %.0f ns: %.2fx, %.0f ns beyond half the 1-thread time; bare hand-off %.0f ns: %.2fx, %.0f ns beyond half\n",
+                one, two, one / two, two - one / 2, bare, one / bare, bare - one / 2);
   }
 }

@@ -1,0 +1,106 @@
+// How much of a second thread a last-dim softmax gets through the pool, against the same split with
+// no pool at all: in each round, the job on 1 thread, then through run_job_parallel on 2 threads,
+// then as a bare split (the caller runs the first half of the rows and a dedicated thread, polling a
+// counter, runs the second half). The bare split is about the best two threads can do for this job
+// on this machine; when the pool's ratio moves with it from round to round, the pool is not what
+// holds the job back.
+//
+// Build it against the objects of `npm install`'s build, then run it (rows, columns, and `log` for
+// log-softmax; cls [64, 1000] softmax by default):
+//   objects=$(find build/CMakeFiles/simd_softmax.dir/binding -name '*.o' ! -name 'addon.cc.o')
+//   g++ -O2 -std=c++17 -pthread -I. tools/split_scaling.cc $objects -ldl -o /tmp/split_scaling
+//   /tmp/split_scaling 64 1000
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "binding/core/parallel_job.h"
+#include "binding/core/run_job.h"
+#include "binding/dispatch/kernel_dispatch.h"
+
+namespace {
+
+using simd_softmax::SoftmaxJob;
+
+// The mean time of one call over `calls` calls of `run`, in microseconds.
+double mean_us(int calls, const std::function<void()>& run) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int call = 0; call < calls; ++call) run();
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / calls;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+// The bare split: the caller bumps `call`, runs rows [0, rows / 2) and polls `done` until the helper
+// has stored the same number there after running rows [rows / 2, rows).
+double bare_split_us(const SoftmaxJob& job, const simd_softmax::KernelSet& kernels, int calls) {
+  struct alignas(64) Counter {
+    std::atomic<long> value{0};
+  };
+  Counter call, done;
+  const size_t half = job.outer / 2;
+  std::thread helper([&] {
+    for (long seen = 1; seen <= calls; ++seen) {
+      while (call.value.load(std::memory_order_acquire) < seen) {
+      }
+      simd_softmax::run_work_units(job, kernels, half, job.outer);
+      done.value.store(seen, std::memory_order_release);
+    }
+  });
+  long calls_made = 0;
+  const double us = mean_us(calls, [&] {
+    const long this_call = ++calls_made;
+    call.value.store(this_call, std::memory_order_release);
+    simd_softmax::run_work_units(job, kernels, 0, half);
+    while (done.value.load(std::memory_order_acquire) < this_call) {
+    }
+  });
+  helper.join();
+  return us;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const size_t rows = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 64;
+  const size_t columns = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 1000;
+  const bool log = argc > 3 && std::strcmp(argv[3], "log") == 0;
+  if (rows < 2 || columns < 1) {
+    std::fprintf(stderr, "usage: split_scaling ROWS COLUMNS [log], with at least 2 rows\n");
+    return 2;
+  }
+  std::vector<float> input(rows * columns), output(rows * columns);
+  for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<float>(3 * std::sin(static_cast<double>(i)));
+  const SoftmaxJob job{log ? simd_softmax::Op::kLogSoftmax : simd_softmax::Op::kSoftmax, simd_softmax::Dtype::kFloat32,
+                       input.data(), output.data(), rows, columns, 1};
+  const simd_softmax::KernelSet& kernels = simd_softmax::active_kernel_set();
+  simd_softmax::ThreadPool& pool = simd_softmax::ThreadPool::shared();
+  // About 30 ms of one-thread work per measurement.
+  const int calls = static_cast<int>(std::max<size_t>(50, size_t{30000000} / (rows * columns)));
+  std::printf("[%zu, %zu] %s, %d calls per measurement\n", rows, columns, log ? "log-softmax" : "softmax", calls);
+  std::vector<double> pool_ratios, bare_ratios;
+  for (int round = 0; round < 12; ++round) {
+    pool.set_threads(1);
+    const double one = mean_us(calls, [&] { simd_softmax::run_job(job, kernels); });
+    pool.set_threads(2);
+    const double two = mean_us(calls, [&] { simd_softmax::run_job_parallel(job, kernels, pool); });
+    // The pool's worker sleeps after 200 us without work and leaves the second core to the helper.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const double bare = bare_split_us(job, kernels, calls);
+    pool_ratios.push_back(one / two);
+    bare_ratios.push_back(one / bare);
+    std::printf("1 thread %.2f us; pool 2 threads %.2f us: %.2fx; bare split %.2f us: %.2fx\n", one, two, one / two, bare,
+                one / bare);
+  }
+  std::printf("medians: pool %.2fx, bare split %.2fx\n", median(pool_ratios), median(bare_ratios));
+}
