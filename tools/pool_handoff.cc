@@ -2,14 +2,12 @@
 // arithmetic (about 3 us each, no memory traffic), timed on 1 and on 2 threads, back to back as a
 // busy service calls it. With perfect scaling 2 threads would take half the 1-thread time; the rest
 // is the hand-off (waking or reaching the helper, the end of the task) and the imbalance of whole
-// chunks. For scale, it also times a bare hand-off: one dedicated thread that polls a counter and
-// runs the second half of the chunks, with nothing else (no task to read, no stealing, no sleeping,
-// a single caller). That is about the least two threads can cost on the machine; the pool cannot
-// get below it, since it must serve several callers and survive a slow or absent helper.
+// chunks. For scale, it also times a bare hand-off (tools/bare_split.h), about the least two threads
+// can cost on the machine; the pool cannot get below it, since it must serve several callers and
+// survive a slow or absent helper.
 //   g++ -O2 -std=c++17 -pthread tools/pool_handoff.cc binding/threads/thread_pool.cc -ldl -o /tmp/pool_handoff
 //   /tmp/pool_handoff
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -17,6 +15,7 @@
 #include <vector>
 
 #include "../binding/threads/thread_pool.h"
+#include "bare_split.h"
 
 namespace {
 
@@ -52,34 +51,19 @@ double median_run_ns(simd_softmax::ThreadPool& pool, size_t threads, size_t chun
   return median_ns(calls, [&] { pool.run(chunks, simd_softmax::ThreadPool::ChunkFunction(chunk)); });
 }
 
-// The bare hand-off: the caller bumps `call`, runs the first half of the chunks, and polls `done`
-// until the helper has stored the same number there after running the second half.
+// The bare hand-off (tools/bare_split.h): the caller runs the first half of the chunks, a dedicated
+// helper the second.
 double median_bare_ns(size_t chunks, int calls) {
   std::vector<Slot> results(chunks);
   auto chunk = [&](size_t c) { results[c].value += arithmetic(2000, static_cast<double>(c)); };
-  struct alignas(64) Counter {
-    std::atomic<long> value{0};
-  };
-  Counter call, done;
-  const long last_call = calls;
-  std::thread helper([&] {
-    for (long seen = 1; seen <= last_call; ++seen) {
-      while (call.value.load(std::memory_order_acquire) < seen) {
-      }
-      for (size_t c = chunks / 2; c < chunks; ++c) chunk(c);
-      done.value.store(seen, std::memory_order_release);
-    }
+  BareSplit split([&] {
+    for (size_t c = chunks / 2; c < chunks; ++c) chunk(c);
   });
-  long calls_made = 0;
-  const double median = median_ns(calls, [&] {
-    const long this_call = ++calls_made;
-    call.value.store(this_call, std::memory_order_release);
-    for (size_t c = 0; c < chunks / 2; ++c) chunk(c);
-    while (done.value.load(std::memory_order_acquire) < this_call) {
-    }
+  return median_ns(calls, [&] {
+    split.call([&] {
+      for (size_t c = 0; c < chunks / 2; ++c) chunk(c);
+    });
   });
-  helper.join();
-  return median;
 }
 
 }  // namespace

@@ -11,7 +11,6 @@
 //   g++ -O2 -std=c++17 -pthread -I. tools/split_scaling.cc $objects -ldl -o /tmp/split_scaling
 //   /tmp/split_scaling 64 1000
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +23,7 @@
 #include "binding/core/parallel_job.h"
 #include "binding/core/run_job.h"
 #include "binding/dispatch/kernel_dispatch.h"
+#include "tools/bare_split.h"
 
 namespace {
 
@@ -41,32 +41,11 @@ double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-// The bare split: the caller bumps `call`, runs rows [0, rows / 2) and polls `done` until the helper
-// has stored the same number there after running rows [rows / 2, rows).
+// The bare split (tools/bare_split.h): the caller runs rows [0, rows / 2), a dedicated helper the rest.
 double bare_split_us(const SoftmaxJob& job, const simd_softmax::KernelSet& kernels, int calls) {
-  struct alignas(64) Counter {
-    std::atomic<long> value{0};
-  };
-  Counter call, done;
   const size_t half = job.outer / 2;
-  std::thread helper([&] {
-    for (long seen = 1; seen <= calls; ++seen) {
-      while (call.value.load(std::memory_order_acquire) < seen) {
-      }
-      simd_softmax::run_work_units(job, kernels, half, job.outer);
-      done.value.store(seen, std::memory_order_release);
-    }
-  });
-  long calls_made = 0;
-  const double us = mean_us(calls, [&] {
-    const long this_call = ++calls_made;
-    call.value.store(this_call, std::memory_order_release);
-    simd_softmax::run_work_units(job, kernels, 0, half);
-    while (done.value.load(std::memory_order_acquire) < this_call) {
-    }
-  });
-  helper.join();
-  return us;
+  BareSplit split([&] { simd_softmax::run_work_units(job, kernels, half, job.outer); });
+  return mean_us(calls, [&] { split.call([&] { simd_softmax::run_work_units(job, kernels, 0, half); }); });
 }
 
 }  // namespace
@@ -85,7 +64,7 @@ int main(int argc, char** argv) {
                        input.data(), output.data(), rows, columns, 1};
   const simd_softmax::KernelSet& kernels = simd_softmax::active_kernel_set();
   simd_softmax::ThreadPool& pool = simd_softmax::ThreadPool::shared();
-  // About 30 ms of one-thread work per measurement.
+  // 30 million elements per measurement, at least 50 calls (cls: 468 calls, 6-7 ms on one thread).
   const int calls = static_cast<int>(std::max<size_t>(50, size_t{30000000} / (rows * columns)));
   std::printf("[%zu, %zu] %s, %d calls per measurement\n", rows, columns, log ? "log-softmax" : "softmax", calls);
   std::vector<double> pool_ratios, bare_ratios;
