@@ -3,6 +3,8 @@ import { native } from './native.js';
 
 export { logSoftmax, logSoftmaxAsync, softmax, softmaxAsync } from './softmax.js';
 export { getNumThreads, setNumThreads } from './threads.js';
+export { explain } from './explain.js';
+export type { ExecutionPlan, ExplainOptions, KernelVariant, WorkSplit } from './explain.js';
 export type { SoftmaxOptions, TensorLike } from './softmax.js';
 export { Tensor, tensor } from './tensor.js';
 export type { NestedArray, TensorOptions } from './tensor.js';

@@ -11,6 +11,20 @@ export type NativeOp = (typeof NativeOp)[keyof typeof NativeOp];
 export const NativeDtype = { float32: 0, float64: 1 } as const;
 export type NativeDtype = (typeof NativeDtype)[keyof typeof NativeDtype];
 
+/** The planner's decision for one job (binding/core/planner.h). */
+export interface NativePlan {
+  isa: string;
+  variant: string;
+  width: string;
+  lanes: number;
+  streamOutput: boolean;
+  streamedStores: boolean;
+  split: string;
+  threads: number;
+  chunks: number;
+  segments: number;
+}
+
 export interface NativeBinding {
   /**
    * Runs a validated job over the {outer, dimSize, inner} view of input into output; kind is
@@ -48,6 +62,11 @@ export interface NativeBinding {
    * can (Linux), so that its first writes take far fewer page faults.
    */
   preferHugePages(array: ArrayBufferView): void;
+  /**
+   * The plan run() follows for this job on the pool's threads; output (null for a result lib/
+   * allocates) is read only for its address.
+   */
+  explain(kind: number, outer: number, dimSize: number, inner: number, output: FloatArray | null): NativePlan;
   /** The active kernel set: 'avx512', 'avx2', 'neon' or 'scalar'. */
   isa(): string;
   /** The kernel sets this build has and this CPU runs, best first. */

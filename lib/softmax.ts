@@ -50,8 +50,13 @@ export async function logSoftmaxAsync(input: TensorLike, dim: number, options?: 
   return runAsync(prepare('logSoftmaxAsync', NativeOp.logSoftmax, input, dim, options));
 }
 
+/** Whether a synchronous call of this job goes through the staging area (runStaged). */
+export function isStaged(job: PreparedJob): boolean {
+  return job.length > 0 && job.length * bytesPerElement(job.dtype) <= STAGING_BYTES;
+}
+
 function runSync(job: PreparedJob): Tensor {
-  if (job.length > 0 && job.length * bytesPerElement(job.dtype) <= STAGING_BYTES) return runStaged(job);
+  if (isStaged(job)) return runStaged(job);
   const { computeFrom, output } = placeOutput(job);
   if (job.length > 0) native.run(job.kind, computeFrom, output, job.outer, job.dimSize, job.inner);
   return new Tensor(output, job.shape, TRUSTED);
@@ -124,7 +129,7 @@ function runStaged(job: PreparedJob): Tensor {
 }
 
 /** A validated call: what the addon computes, and the shape of the tensor it returns. */
-interface PreparedJob {
+export interface PreparedJob {
   fn: string; // the public function's name, for errors
   kind: number; // op + 2 * dtype, as the addon takes it
   source: SourceArray; // the input's data
@@ -149,7 +154,7 @@ interface ResolvedInput {
   length: number;
 }
 
-function prepare(fn: string, op: NativeOp, input: TensorLike, dim: number, options: SoftmaxOptions | undefined): PreparedJob {
+export function prepare(fn: string, op: NativeOp, input: TensorLike, dim: number, options: SoftmaxOptions | undefined): PreparedJob {
   // Every value the caller controls is read first (getters and proxies run here), and only then are
   // the buffers checked, so that no caller code can detach or swap a buffer after its check.
   const { requestedDtype, out } = readOptions(fn, options);

@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "../core/parallel_job.h"
+#include "../core/planner.h"
 #include "../core/run_job.h"
+#include "../kernels/tuning.h"
 #include "../dispatch/kernel_dispatch.h"
 #include "../memory/huge_pages.h"
 #include "../threads/thread_pool.h"
@@ -377,6 +379,35 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// explain(kind, outer, dimSize, inner, output | null): the plan run() would follow for this job on
+// the pool's threads, as a plain object. output (a typed array of the job's dtype, or null for a
+// result lib/ allocates, which is element-aligned) is read only for its address.
+Napi::Value Explain(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (info.Length() != 5) throw_internal(env, "explain() takes 5 arguments");
+  SoftmaxJob job = read_layout(env, info[0], info[1], info[2], info[3]);
+  if (!info[4].IsNull()) job.output = read_typed_array(env, info[4], "output").data;
+  const KernelSet& set = active_kernel_set();
+  PlanRequest request{job, ThreadPool::shared().threads()};
+  const Plan plan = plan_job(request, set);
+  const bool f32 = job.dtype == Dtype::kFloat32;
+  const bool narrow = plan.width == Width::kNarrow;
+  const size_t lanes = f32 ? (narrow ? set.f32.narrow.lanes : set.f32.wide.lanes)
+                           : (narrow ? set.f64.narrow.lanes : set.f64.wide.lanes);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("isa", set.isa);
+  result.Set("variant", variant_name(plan.variant));
+  result.Set("width", width_name(plan.width));
+  result.Set("lanes", static_cast<double>(lanes));
+  result.Set("streamOutput", plan.stream_output);
+  result.Set("streamedStores", plan.streamed_stores);
+  result.Set("split", split_name(plan.split));
+  result.Set("threads", static_cast<double>(plan.threads));
+  result.Set("chunks", static_cast<double>(plan.chunks));
+  result.Set("segments", static_cast<double>(plan.segments));
+  return result;
+}
+
 // isa(): the name of the active kernel set.
 Napi::Value Isa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), active_kernel_set().isa);
@@ -411,6 +442,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("computeLoopForBenchmark", Napi::Function::New(env, ComputeLoopForBenchmark, "computeLoopForBenchmark"));
   exports.Set("preferHugePages", Napi::Function::New(env, PreferHugePages, "preferHugePages"));
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
+  exports.Set("explain", Napi::Function::New(env, Explain, "explain"));
   exports.Set("runnableIsas", Napi::Function::New(env, RunnableIsas, "runnableIsas"));
   return exports;
 }

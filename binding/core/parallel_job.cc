@@ -5,25 +5,12 @@
 #include <limits>
 #include <vector>
 
+#include "../kernels/tuning.h"
 #include "run_job.h"
 
 namespace simd_softmax {
 namespace {
 
-// In slices narrower than a panel, column blocks start at multiples of this, so that no thread
-// boundary splits a columns kernel block (see kColumnBlockMaxBytes).
-constexpr size_t kColumnAlignment = kColumnBlockMaxBytes / sizeof(float);
-// Segment boundaries of a split row are multiples of this many elements (whole cache lines).
-constexpr size_t kSegmentAlignment = 64;
-// Row segments per thread where the reduced dim of a slice is split, and the fewest rows a segment has.
-constexpr size_t kSegmentsPerThread = 2;
-constexpr size_t kMinSegmentRows = 16;
-// Chunks per thread: threads claim chunks as they go, so a thread slowed down by whatever else runs
-// on its core (V8's garbage collector, another process) takes fewer, instead of the whole call
-// waiting for it. Each chunk still holds at least kMinElementsPerThread / kChunksPerThread elements.
-constexpr size_t kChunksPerThread = 4;
-
-size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
 // e^(a - b), with a - b taken exactly: TwoSum gives the rounded difference d and its rounding error,
 // and e^(a - b) = e^d * e^error = e^d * (1 + error). Segment maxima within a factor of two of each
@@ -85,13 +72,13 @@ SegmentStats merge_segments(const SegmentStats* first, size_t stride, size_t cou
 
 // One long row per segment group: (max, sum) per segment, merged per row, then normalised.
 template <class Scalar>
-void run_split_rows(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, ThreadPool& pool, size_t threads) {
+void run_split_rows(const SoftmaxJob& job, const SegmentKernels<Scalar>& kernels, const Plan& plan, ThreadPool& pool) {
   const Scalar* input = static_cast<const Scalar*>(job.input);
   Scalar* output = static_cast<Scalar*>(job.output);
   const bool log = job.op == Op::kLogSoftmax;
   const size_t rows = job.outer;
   const size_t length = job.dim_size;
-  const size_t segments = std::min(ceil_div(threads * kChunksPerThread, rows), ceil_div(length, kSegmentAlignment));
+  const size_t segments = plan.segments;
   std::vector<SegmentStats> stats(rows * segments);
   auto bounds = [&](size_t chunk, size_t* begin, size_t* end) {
     part_bounds(length, segments, chunk % segments, kSegmentAlignment, begin, end);
@@ -103,7 +90,7 @@ void run_split_rows(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, 
     bounds(chunk, &begin, &end);
     const size_t offset = (chunk / segments) * length + begin;
     Scalar* exp_output = log ? nullptr : output + offset;
-    stats[chunk] = end > begin ? kernels.segment_stats(input + offset, exp_output, end - begin)
+    stats[chunk] = end > begin ? kernels.row_stats(input + offset, exp_output, end - begin)
                                : SegmentStats{-std::numeric_limits<double>::infinity(), 0.0};
     clear_minus_infinity_segment(input + offset, exp_output, end - begin, 1, &stats[chunk]);
   };
@@ -143,14 +130,14 @@ void run_split_rows(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, 
 // e^(x - M) / S, streamed to memory. On 2 threads, against storing, in separate processes
 // alternating: [4096, 1024] dim 0 1.30x-1.58x (float64 1.39x-1.43x).
 template <class Scalar>
-void run_split_columns(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, ThreadPool& pool,
-                       size_t threads, size_t segments) {
+void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Scalar>& kernels, const Plan& plan,
+                       ThreadPool& pool) {
   const Scalar* input = static_cast<const Scalar*>(job.input);
   Scalar* output = static_cast<Scalar*>(job.output);
   const bool log = job.op == Op::kLogSoftmax;
-  const bool stream = streams_output(job);
+  const size_t segments = plan.segments;
   // Whether phase 2 computes from the input, with one M and one factor per column.
-  const bool from_input = log || stream;
+  const bool from_input = plan.segments_from_input;
   const size_t inner = job.inner;
   const size_t chunks = job.outer * segments;
   // Per chunk and column: the segment's max and sum.
@@ -167,7 +154,9 @@ void run_split_columns(const SoftmaxJob& job, const TypedKernels<Scalar>& kernel
     bounds(chunk, &begin, &end, &offset);
     SegmentStats* chunk_stats = stats.data() + chunk * inner;
     Scalar* exp_output = from_input ? nullptr : output + offset;
-    kernels.column_segment_stats(input + offset, exp_output, end - begin, inner, inner, stream, chunk_stats);
+    // Tall segments that store nothing sweep max and sum in one pass where the output streams.
+    const bool chunked = from_input && plan.stream_output && end - begin >= plan.chunked_min_rows;
+    kernels.column_stats(input + offset, exp_output, end - begin, inner, inner, chunked, chunk_stats);
     for (size_t c = 0; c < inner; ++c) {
       clear_minus_infinity_segment(input + offset + c, exp_output == nullptr ? nullptr : exp_output + c, end - begin,
                                    inner, &chunk_stats[c]);
@@ -181,7 +170,7 @@ void run_split_columns(const SoftmaxJob& job, const TypedKernels<Scalar>& kernel
   std::vector<Scalar> factors((from_input ? job.outer : chunks) * inner);
   std::vector<Scalar> column_maxes(from_input ? job.outer * inner : 0);
   const size_t columns = job.outer * inner;
-  const size_t merge_chunks = std::min(threads * kChunksPerThread, ceil_div(columns, kColumnAlignment));
+  const size_t merge_chunks = plan.merge_chunks;
   auto merge_phase = [&](size_t merge_chunk) {
     size_t begin, end;
     part_bounds(columns, merge_chunks, merge_chunk, kColumnAlignment, &begin, &end);
@@ -203,79 +192,57 @@ void run_split_columns(const SoftmaxJob& job, const TypedKernels<Scalar>& kernel
 
   // Phase 2: log-softmax writes (x - M) - log(S), softmax e^(x - M) / S or each segment's stored
   // exponentials rescaled; results from the input stream to memory when the output is that large.
-  const ColumnApply what = log ? ColumnApply::kLogSoftmax : from_input ? ColumnApply::kSoftmax : ColumnApply::kScaleStored;
   auto normalize_phase = [&](size_t chunk) {
     size_t begin, end, offset;
     bounds(chunk, &begin, &end, &offset);
     // Per slice and column from the input; per segment and column for stored exponentials.
     const size_t first_factor = (from_input ? chunk / segments : chunk) * inner;
     const Scalar* maxes = from_input ? column_maxes.data() + first_factor : nullptr;
-    kernels.column_segment_apply(input + offset, output + offset, end - begin, inner, inner, maxes,
-                                 factors.data() + first_factor, what, stream);
+    kernels.column_apply(input + offset, output + offset, end - begin, inner, inner, maxes,
+                         factors.data() + first_factor, plan.segment_apply, plan.streamed_stores);
   };
   pool.run(chunks, ThreadPool::ChunkFunction(normalize_phase));
 }
 
 template <class Scalar>
-void run_parallel_typed(const SoftmaxJob& job, const KernelSet& kernel_set, const TypedKernels<Scalar>& kernels,
-                        ThreadPool& pool) {
-  const size_t elements = job.outer * job.dim_size * job.inner;
-  const size_t units = work_units(job);
-  const size_t panel_columns = kColumnPanelBytes / sizeof(Scalar);
-  // Slices at least a panel wide, where the columns kernel works by panels.
-  const bool panel_slices = job.inner >= panel_columns;
-  size_t threads = std::min(pool.threads(), std::max<size_t>(1, elements / kMinElementsPerThread));
-  if (threads > 1 && job.inner > 1) {
-    // Pieces of columns a thread can take: whole panels where slices are that wide (narrower pieces
-    // read each row in short strided runs: on [4096, 1024] dim 0, two threads with half a panel each
-    // took 3.7 ms against 2.7 ms for one thread with the whole panel), else 64 columns.
-    const size_t column_pieces =
-        panel_slices ? std::max<size_t>(1, units / panel_columns) : ceil_div(units, kColumnAlignment);
-    // Fewer pieces than threads: cut each slice's reduced dim into row segments instead.
-    const size_t segments = std::min(ceil_div(threads * kSegmentsPerThread, job.outer), job.dim_size / kMinSegmentRows);
-    if (column_pieces < threads && job.outer * segments > column_pieces) {
-      run_split_columns(job, kernels, pool, threads, segments);
-      return;
-    }
-    threads = std::min(threads, column_pieces);
+void run_planned(const SoftmaxJob& job, const KernelSet& kernel_set, const TypedKernels<Scalar>& kernels,
+                 const Plan& plan, ThreadPool& pool) {
+  switch (plan.split) {
+    case Split::kNone:
+      return run_work_units(job, kernel_set, plan, 0, work_units(job));
+    case Split::kRowSegments:
+      return run_split_rows(job, kernels.segments, plan, pool);
+    case Split::kColumnSegments:
+      return run_split_columns(job, kernels.segments, plan, pool);
+    case Split::kRows:
+    case Split::kColumns:
+      break;
   }
-  if (threads <= 1) {
-    run_job(job, kernel_set);
-    return;
-  }
-  if (job.inner == 1 && job.outer < threads) {
-    run_split_rows(job, kernels, pool, threads);
-    return;
-  }
-  // Rows (or columns) in near-equal contiguous blocks, kChunksPerThread per thread. Columns go in
-  // pieces cut within each slice, at whole panels where slices are that wide, else at 64 columns,
-  // so that a slice's columns fall into the same blocks on any thread count. (Cut at multiples of a
-  // panel of the flattened outer * inner columns, a slice 1040 columns wide would start its
-  // second slice's ranges 16 columns into a panel, which then ran as narrower, slower blocks.)
-  const size_t align = job.inner == 1 ? 1 : panel_slices ? panel_columns : kColumnAlignment;
-  const size_t pieces_per_slice = job.inner == 1 ? 1 : ceil_div(job.inner, align);
-  const size_t pieces = job.inner == 1 ? units : job.outer * pieces_per_slice;
   // The first unit of piece p (units for p == pieces).
   auto piece_start = [&](size_t p) {
-    return job.inner == 1 ? p : (p / pieces_per_slice) * job.inner + (p % pieces_per_slice) * align;
+    return job.inner == 1 ? p : (p / plan.pieces_per_slice) * job.inner + (p % plan.pieces_per_slice) * plan.piece_units;
   };
-  const size_t chunks = std::min(threads * kChunksPerThread, pieces);
   auto block = [&](size_t chunk) {
     size_t first_piece, end_piece;
-    part_bounds(pieces, chunks, chunk, 1, &first_piece, &end_piece);
-    run_work_units(job, kernel_set, piece_start(first_piece), piece_start(end_piece));
+    part_bounds(plan.pieces, plan.chunks, chunk, 1, &first_piece, &end_piece);
+    run_work_units(job, kernel_set, plan, piece_start(first_piece), piece_start(end_piece));
   };
-  pool.run(chunks, ThreadPool::ChunkFunction(block));
+  pool.run(plan.chunks, ThreadPool::ChunkFunction(block));
 }
 
 }  // namespace
 
-void run_job_parallel(const SoftmaxJob& job, const KernelSet& kernels, ThreadPool& pool) {
+void run_plan(const SoftmaxJob& job, const KernelSet& kernels, const Plan& plan, ThreadPool& pool) {
   if (job.dtype == Dtype::kFloat32) {
-    run_parallel_typed(job, kernels, kernels.f32, pool);
+    run_planned(job, kernels, kernels.f32, plan, pool);
   } else {
-    run_parallel_typed(job, kernels, kernels.f64, pool);
+    run_planned(job, kernels, kernels.f64, plan, pool);
   }
+}
+
+void run_job_parallel(const SoftmaxJob& job, const KernelSet& kernels, ThreadPool& pool) {
+  PlanRequest request{job, pool.threads()};
+  run_plan(job, kernels, plan_job(request, kernels), pool);
 }
 
 }  // namespace simd_softmax

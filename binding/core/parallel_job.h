@@ -1,27 +1,25 @@
-// Runs a softmax job on the thread pool: how much parallelism a job gets, and how it is split.
+// Runs a softmax job on the thread pool, split as its plan says (core/planner.h decides).
 #pragma once
 
 #include "../kernels/kernel_set.h"
 #include "../threads/thread_pool.h"
+#include "planner.h"
 #include "softmax_job.h"
 
 namespace simd_softmax {
 
-// Below this many elements per thread, waking another thread costs more than it saves; a job
-// smaller than twice this runs on the calling thread alone. Measured on the 2-vCPU VM, float32
-// softmax, 2 threads against 1: [16, 1024] gained nothing (11.5 vs 11.5 us), [32, 1024] 1.9x.
-constexpr size_t kMinElementsPerThread = 16384;
-
-// Splits the job over up to pool.threads() threads, the caller included, in several chunks per
-// thread that threads claim as they go:
-// - last dim with at least as many rows as threads: balanced contiguous blocks of rows;
-// - last dim with fewer rows than threads: every row split into segments whose (max, sum of exp)
-//   are merged, then a second parallel pass that rescales or normalises (the online-softmax merge);
-// - other dims: contiguous blocks of columns, cut at whole panels of the columns kernel (4 KiB of
-//   each row) where slices are that wide, with at least a panel per thread; else at 64 columns;
-// - other dims with fewer such pieces than threads: each slice's rows cut into segments whose
-//   per-column (max, sum of exp) are merged, then a second parallel pass, as for split rows.
+// Runs the job as `plan` says, on the caller and up to plan.threads - 1 pool threads:
+// - kRows / kColumns: balanced contiguous blocks of rows, or of columns cut within each slice at
+//   whole panels of the columns kernel (4 KiB of each row) where slices are that wide, else at 64
+//   columns; several chunks per thread, claimed as threads go;
+// - kRowSegments: every row split into segments whose (max, sum of exp) are merged, then a second
+//   parallel pass that rescales or normalises (the online-softmax merge);
+// - kColumnSegments: each slice's rows cut into segments whose per-column (max, sum of exp) are
+//   merged, then a second parallel pass, as for split rows.
 // Rows and columns that are not split give bitwise the same output as the single-threaded run.
+void run_plan(const SoftmaxJob& job, const KernelSet& kernels, const Plan& plan, ThreadPool& pool);
+
+// Plans the job for the pool's thread count and runs it.
 void run_job_parallel(const SoftmaxJob& job, const KernelSet& kernels, ThreadPool& pool);
 
 }  // namespace simd_softmax

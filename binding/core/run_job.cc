@@ -5,33 +5,34 @@
 namespace simd_softmax {
 namespace {
 
-// Outputs at least this large go straight to memory (streaming stores): they cannot stay in cache
-// anyway, and skipping the read of each output line saves a third of the memory traffic.
-constexpr size_t kStreamingMinOutputBytes = size_t{16} << 20;
-
 template <class Scalar>
-void run_typed(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, size_t begin, size_t end) {
+void run_typed(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, const Plan& plan, size_t begin,
+               size_t end) {
   const Scalar* input = static_cast<const Scalar*>(job.input);
   Scalar* output = static_cast<Scalar*>(job.output);
-  const bool log = job.op == Op::kLogSoftmax;
-  const bool stream = streams_output(job);
+  const KernelWidth<Scalar>& width = plan.width == Width::kNarrow ? kernels.narrow : kernels.wide;
+  const OpKernels<Scalar>& op = job.op == Op::kLogSoftmax ? width.log_softmax : width.softmax;
   if (job.inner == 1) {
     // Last dim: units are rows.
-    if (stream) {
-      // Softmax keeps a row's exponentials in scratch, up to kStreamingMaxRowBytes.
-      const bool keeps_exponentials = !log && job.dim_size * sizeof(Scalar) <= kStreamingMaxRowBytes;
-      std::vector<Scalar> scratch(keeps_exponentials ? job.dim_size : 0);
-      const auto rows_kernel = log ? kernels.log_softmax_rows_streaming : kernels.softmax_rows_streaming;
-      rows_kernel(input + begin * job.dim_size, output + begin * job.dim_size, end - begin, job.dim_size, scratch.data());
-      return;
+    const Scalar* first_input = input + begin * job.dim_size;
+    Scalar* first_output = output + begin * job.dim_size;
+    const size_t rows = end - begin;
+    switch (plan.variant) {
+      case Variant::kRowsSingleVector: return op.rows_single_vector(first_input, first_output, rows, job.dim_size);
+      case Variant::kRowsThreePass: return op.rows_three_pass(first_input, first_output, rows, job.dim_size);
+      case Variant::kRowsStreamedChunked:
+        return op.rows_streamed_chunked(first_input, first_output, rows, job.dim_size);
+      default: {
+        std::vector<Scalar> scratch(plan.scratch_elements);
+        return op.rows_streamed(first_input, first_output, rows, job.dim_size, scratch.data());
+      }
     }
-    const auto rows_kernel = log ? kernels.log_softmax_rows : kernels.softmax_rows;
-    rows_kernel(input + begin * job.dim_size, output + begin * job.dim_size, end - begin, job.dim_size);
-    return;
   }
   // Other dims: unit u is column u % inner of outer slice u / inner; walk the range slice by slice.
-  const auto columns_kernel = log ? (stream ? kernels.log_softmax_columns_streaming : kernels.log_softmax_columns)
-                                  : (stream ? kernels.softmax_columns_streaming : kernels.softmax_columns);
+  const auto columns_kernel = plan.variant == Variant::kColumnsStreamed          ? op.columns_streamed
+                              : plan.variant == Variant::kColumnsChunked         ? op.columns_chunked
+                              : plan.variant == Variant::kColumnsChunkedStreamed ? op.columns_chunked_streamed
+                                                                                 : op.columns_three_pass;
   const size_t slice_size = job.dim_size * job.inner;
   size_t unit = begin;
   while (unit < end) {
@@ -47,22 +48,18 @@ void run_typed(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, size_
 
 }  // namespace
 
-bool streams_output(const SoftmaxJob& job) {
-  const size_t element_bytes = job.dtype == Dtype::kFloat32 ? sizeof(float) : sizeof(double);
-  return job.outer * job.dim_size * job.inner * element_bytes >= kStreamingMinOutputBytes;
-}
-
-size_t work_units(const SoftmaxJob& job) {
-  return job.inner == 1 ? job.outer : job.outer * job.inner;
-}
-
-void run_work_units(const SoftmaxJob& job, const KernelSet& kernels, size_t begin, size_t end) {
+void run_work_units(const SoftmaxJob& job, const KernelSet& kernels, const Plan& plan, size_t begin, size_t end) {
   if (begin >= end || job.dim_size == 0) return;
   if (job.dtype == Dtype::kFloat32) {
-    run_typed(job, kernels.f32, begin, end);
+    run_typed(job, kernels.f32, plan, begin, end);
   } else {
-    run_typed(job, kernels.f64, begin, end);
+    run_typed(job, kernels.f64, plan, begin, end);
   }
+}
+
+void run_job(const SoftmaxJob& job, const KernelSet& kernels) {
+  PlanRequest request{job, 1};
+  run_work_units(job, kernels, plan_job(request, kernels), 0, work_units(job));
 }
 
 }  // namespace simd_softmax

@@ -1,22 +1,6 @@
-// Constants of the vectorised exp used by every kernel set (see exp_nonpositive in
-// softmax_algorithm.h). Data only: no functions, so nothing here can cross instruction-set
-// translation units.
+// Constants of the vectorised exp used by every kernel set (exp.h states its contract). Data only:
+// no functions, so nothing here can cross instruction-set translation units.
 //
-// Contract of exp_nonpositive(x), float32 and float64 alike:
-//   - domain: x <= 0, x = -inf, or NaN (softmax only ever evaluates e^(x - max) <= 0);
-//   - x = -inf and every x whose e^x rounds to +0 give +0; NaN gives NaN;
-//   - results in the subnormal range are produced (one rounding), not flushed to zero;
-//   - float32: within 2.0 ulp of e^x for normal results with FMA (avx2, neon) and 2.3 ulp
-//     without (scalar): polynomial error 9.3e-8 relative (tools/fit_exp_polynomial.py) plus the
-//     rounding of Horner's rule;
-//   - float64: within 1.0 ulp with FMA and 1.2 ulp without (a degree-11 minimax polynomial,
-//     error below 0.05 ulp; it replaced a degree-13 Taylor series of the same accuracy, two FMAs
-//     fewer per vector: float64 softmax 1.08-1.17x faster side by side);
-//   - subnormal results: within 1.5 units of the smallest subnormal of the exact e^x.
-//   Measured by tools/check_exp_accuracy.cc over every float32 in [-104, 0] and 5e7 float64 points.
-// Vectors whose lanes are all >= kFastMin (typical softmax input: no NaN, -inf or result below the
-// normal range) take a fast path with the same polynomial that scales by adding n to the exponent
-// bits; the results are the same to the bit except where the slow path's two-step scaling rounds.
 #pragma once
 
 #include <cstddef>

@@ -6,19 +6,6 @@
 
 namespace simd_softmax {
 
-// Columns kernels take columns in panels of this many bytes of each row (1024 float32 or 512
-// float64 columns), sweeping whole row segments; thread partitions of slices that wide cut at panel
-// bounds (core/parallel_job.cc).
-constexpr size_t kColumnPanelBytes = 4096;
-// Narrower slices go in blocks of up to 8 vectors, but at most this many bytes of each row (8 AVX2
-// or 4 AVX-512 vectors: 64 float32 columns). Every set's block widths divide 64 columns, so thread
-// partitions cut at multiples of 64 columns never split a block (core/parallel_job.cc).
-constexpr size_t kColumnBlockMaxBytes = 256;
-
-// Rows up to this many bytes, in a job whose output streams, keep softmax's exponentials in a scratch
-// row of this size (TypedKernels::softmax_rows_streaming); longer ones compute them twice instead.
-constexpr size_t kStreamingMaxRowBytes = size_t{256} << 10;
-
 // The max of a row segment and the sum of e^(x - max) over it: segments of one row merge
 // associatively, (m1, s1) + (m2, s2) = (M, s1 e^(m1 - M) + s2 e^(m2 - M)) with M = max(m1, m2).
 struct SegmentStats {
@@ -33,56 +20,70 @@ enum class ColumnApply {
   kLogSoftmax,   // output = (input - maxes[c]) - factors[c]
 };
 
+// The kernels of one op (softmax or log-softmax) on vectors of one width. Each computes; none
+// chooses: the planner (core/planner.h) decides which runs for a job. Entries an op does not have are null.
 template <class Scalar>
-struct TypedKernels {
+struct OpKernels {
   // `rows` contiguous rows of `row_length` elements: row r is input[r * row_length ...].
   using RowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length);
-  // The same, writing the output once with stores that bypass the caches (for results too large to
-  // stay cached); scratch holds row_length elements for softmax rows up to kStreamingMaxRowBytes (it
-  // is unused otherwise). Bitwise the same results as RowsKernel, but for log-softmax rows longer
-  // than that, whose max and sum run chunk by chunk (the same up to rounding).
-  using StreamingRowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length,
-                                       Scalar* scratch);
+  // The same, with scratch: row_length elements (softmax), unused by log-softmax.
+  using ScratchRowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length,
+                                     Scalar* scratch);
   // Columns [0, columns) of one {dim_size, inner} slice: element (k, c) is input[k * inner + c].
   using ColumnsKernel = void (*)(const Scalar* input, Scalar* output, size_t dim_size, size_t inner,
                                  size_t columns);
 
-  // Pieces of one row, for splitting a long row across threads:
-  // the stats of a segment, also writing e^(x - segment max) to exp_output unless it is null;
-  using SegmentStatsKernel = SegmentStats (*)(const Scalar* input, Scalar* exp_output, size_t length);
-  // data = data * factor;
+  RowsKernel rows_single_vector;      // rows of at most `lanes` elements, each kept in a register
+  RowsKernel rows_three_pass;         // any row: max; sum of exp (softmax storing it); normalise
+  ScratchRowsKernel rows_streamed;    // as three_pass, the output written once with streaming stores
+  RowsKernel rows_streamed_chunked;   // log-softmax only: streamed, max and sum in one chunked sweep
+  ColumnsKernel columns_three_pass;   // three passes per block of columns, plain stores
+  ColumnsKernel columns_streamed;     // log-softmax only: three passes, panels streamed
+  ColumnsKernel columns_chunked;      // max and sum in one chunked sweep, then the results from the input
+  ColumnsKernel columns_chunked_streamed;  // columns_chunked with panels streamed
+};
+
+// The kernels of one dtype on vectors of one width, and what the planner needs to know of that width.
+template <class Scalar>
+struct KernelWidth {
+  size_t lanes;             // elements per vector
+  size_t stream_alignment;  // bytes a streaming store's address must be a multiple of
+  bool streams_columns;     // whether column panels can be streamed (the set joins shifted vectors)
+  OpKernels<Scalar> softmax;
+  OpKernels<Scalar> log_softmax;
+};
+
+// Pieces of one line, for splitting it across threads (core/parallel_job.cc merges them).
+template <class Scalar>
+struct SegmentKernels {
+  // The stats of a row segment, also writing e^(x - segment max) to exp_output unless it is null.
+  using RowStatsKernel = SegmentStats (*)(const Scalar* input, Scalar* exp_output, size_t length);
+  // data = data * factor.
   using ScaleKernel = void (*)(Scalar* data, size_t length, Scalar factor);
   // output = (input - max) - log_sum.
   using LogNormalizeKernel = void (*)(const Scalar* input, Scalar* output, size_t length, Scalar max, Scalar log_sum);
-
-  // Row segments of columns, for splitting the reduced dim of a slice across threads (element (k, c)
-  // is at k * inner + c; `rows` rows of columns [0, columns)):
+  // Row segments of columns (element (k, c) at k * inner + c; `rows` rows of columns [0, columns)):
   // each column's max and sum of e^(x - max) into stats[c], also writing the exponentials to
-  // exp_output unless it is null (stream_output: the job's output is too large for the caches);
+  // exp_output unless it is null; `chunked` (exp_output null) sweeps max and sum in one pass.
   using ColumnStatsKernel = void (*)(const Scalar* input, Scalar* exp_output, size_t rows, size_t inner,
-                                     size_t columns, bool stream_output, SegmentStats* stats);
-  // the output as `what` says (maxes unused for kScaleStored); with stream_output, results from the
-  // input are written with stores that bypass the caches where the set and the output's alignment allow.
+                                     size_t columns, bool chunked, SegmentStats* stats);
+  // The output as `what` says (maxes unused for kScaleStored); `streamed`: whole panels from the
+  // input with streaming stores (the output must allow it: KernelWidth::streams_columns and alignment).
   using ColumnApplyKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t inner, size_t columns,
-                                     const Scalar* maxes, const Scalar* factors, ColumnApply what,
-                                     bool stream_output);
+                                     const Scalar* maxes, const Scalar* factors, ColumnApply what, bool streamed);
 
-  RowsKernel softmax_rows;
-  RowsKernel log_softmax_rows;
-  StreamingRowsKernel softmax_rows_streaming;
-  StreamingRowsKernel log_softmax_rows_streaming;
-  ColumnsKernel softmax_columns;
-  ColumnsKernel log_softmax_columns;
-  // softmax_columns and log_softmax_columns, writing the output with stores that bypass the caches
-  // where the set and the output's alignment allow (for results too large to stay cached), and for
-  // softmax where a panel's exponentials are worth computing twice. Bitwise the same results.
-  ColumnsKernel softmax_columns_streaming;
-  ColumnsKernel log_softmax_columns_streaming;
-  SegmentStatsKernel segment_stats;
+  RowStatsKernel row_stats;
   ScaleKernel scale;
   LogNormalizeKernel log_normalize;
-  ColumnStatsKernel column_segment_stats;
-  ColumnApplyKernel column_segment_apply;
+  ColumnStatsKernel column_stats;
+  ColumnApplyKernel column_apply;
+};
+
+template <class Scalar>
+struct TypedKernels {
+  KernelWidth<Scalar> wide;    // the set's own vectors
+  KernelWidth<Scalar> narrow;  // a narrower vector of the same ISA (AVX2's in the avx512 set), else = wide
+  SegmentKernels<Scalar> segments;  // on wide vectors
 };
 
 struct KernelSet {

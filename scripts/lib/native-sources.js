@@ -10,6 +10,7 @@ const root = path.join(__dirname, '..', '..');
 
 const CORE_SOURCES = [
   'binding/core/parallel_job.cc',
+  'binding/core/planner.cc',
   'binding/core/run_job.cc',
   'binding/dispatch/cpu_features.cc',
   'binding/dispatch/kernel_dispatch.cc',

@@ -15,7 +15,7 @@ namespace avx2 {
 }  // namespace avx2
 }  // namespace simd_softmax
 
-#include "../softmax_algorithm.h"
+#include "../kernel_table.h"
 
 namespace simd_softmax {
 

@@ -1,4 +1,4 @@
-// The AVX2 + FMA vector operation structs (see softmax_algorithm.h): F32x8 and F64x4.
+// The AVX2 + FMA vector operation structs (see vector_traits.h): F32x8 and F64x4.
 //
 // No include guard, no includes and no namespace on purpose: a kernel translation unit includes
 // this inside its own ISA namespace, after <immintrin.h>. kernels/avx2/ builds its kernel set from

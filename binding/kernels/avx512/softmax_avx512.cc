@@ -34,7 +34,7 @@ struct F32x16 {
     __m512d low, high;
   };
   static constexpr size_t kLanes = 16;
-  // Rows shorter than 16 elements run on AVX2 vectors (see runs_narrow in softmax_algorithm.h).
+  // Rows shorter than 16 elements run on AVX2 vectors where the planner chooses the narrow width (core/planner.cc).
   using Narrow = F32x8;
 
   static Vec zero() { return _mm512_setzero_ps(); }
@@ -137,7 +137,7 @@ struct F64x8 {
 }  // namespace avx512
 }  // namespace simd_softmax
 
-#include "../softmax_algorithm.h"
+#include "../kernel_table.h"
 
 namespace simd_softmax {
 

@@ -120,7 +120,7 @@ struct F64x2 {
 }  // namespace neon
 }  // namespace simd_softmax
 
-#include "../softmax_algorithm.h"
+#include "../kernel_table.h"
 
 namespace simd_softmax {
 

@@ -67,7 +67,7 @@ using F64x1 = OneLane<double, uint64_t>;
 }  // namespace scalar
 }  // namespace simd_softmax
 
-#include "../softmax_algorithm.h"
+#include "../kernel_table.h"
 
 namespace simd_softmax {
 

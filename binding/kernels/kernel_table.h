@@ -1,0 +1,67 @@
+// The kernel table of one instruction set, filled by named fields from its vector operation structs.
+#pragma once
+#ifndef SIMD_SOFTMAX_ISA_NAMESPACE
+#error "define SIMD_SOFTMAX_ISA_NAMESPACE before including a kernel header"
+#endif
+
+#include "columns.h"
+#include "kernel_set.h"
+#include "rows.h"
+#include "segments.h"
+#include "vector_traits.h"
+
+namespace simd_softmax {
+namespace SIMD_SOFTMAX_ISA_NAMESPACE {
+
+template <class V, bool kLog>
+constexpr OpKernels<typename V::Scalar> make_op_kernels() {
+  OpKernels<typename V::Scalar> op{};
+  op.rows_single_vector = &single_vector_rows<V, kLog>;
+  op.rows_three_pass = &three_pass_rows<V, kLog>;
+  op.rows_streamed = &streamed_rows<V, kLog>;
+  op.columns_three_pass = &three_pass_columns<V, kLog>;
+  op.columns_chunked = &chunked_columns<V, kLog>;
+  if constexpr (HasConcatShifted<V>::value) {
+    op.columns_chunked_streamed = &streamed_columns<V, kLog, true>;
+    if constexpr (kLog) op.columns_streamed = &streamed_columns<V, kLog, false>;
+  }
+  if constexpr (kLog) op.rows_streamed_chunked = &streamed_chunked_log_rows<V>;
+  return op;
+}
+
+template <class V>
+constexpr KernelWidth<typename V::Scalar> make_width() {
+  KernelWidth<typename V::Scalar> width{};
+  width.lanes = V::kLanes;
+  width.stream_alignment = V::kStreamAlignment;
+  width.streams_columns = HasConcatShifted<V>::value;
+  width.softmax = make_op_kernels<V, false>();
+  width.log_softmax = make_op_kernels<V, true>();
+  return width;
+}
+
+template <class V>
+constexpr TypedKernels<typename V::Scalar> make_typed_kernels() {
+  TypedKernels<typename V::Scalar> typed{};
+  typed.wide = make_width<V>();
+  typed.narrow = make_width<typename NarrowOf<V>::type>();
+  typed.segments.row_stats = &segment_stats<V>;
+  typed.segments.scale = &row_scale<V>;
+  typed.segments.log_normalize = &row_log_normalize<V>;
+  typed.segments.column_stats = &column_segment_stats<V>;
+  typed.segments.column_apply = &column_segment_apply<V>;
+  return typed;
+}
+
+// The kernel table of this instruction set, from its float32 and float64 operation structs.
+template <class F32, class F64>
+constexpr KernelSet make_kernel_set(const char* isa) {
+  KernelSet set{};
+  set.isa = isa;
+  set.f32 = make_typed_kernels<F32>();
+  set.f64 = make_typed_kernels<F64>();
+  return set;
+}
+
+}  // namespace SIMD_SOFTMAX_ISA_NAMESPACE
+}  // namespace simd_softmax
