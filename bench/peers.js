@@ -53,7 +53,7 @@ function torchTimes(jobs) {
   const python = '/usr/bin/python3';
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { available: false, results: {} };
-  const script = path.join(__dirname, '..', 'tools', 'bench_torch.py');
+  const script = path.join(__dirname, '..', 'bench', 'torch_peer.py');
   const run = spawnSync(python, [script], { input: JSON.stringify(jobs), encoding: 'utf8', maxBuffer: 1 << 24 });
   if (run.status !== 0) {
     process.stderr.write(`torch peer failed: ${run.stderr.slice(-500)}\n`);

@@ -12,7 +12,9 @@ const os = require('node:os');
 const path = require('node:path');
 
 const simd = require('..');
-const { native } = require('../dist/native.js');
+const { loadBenchHelpers } = require('./helpers.js');
+
+const helpers = loadBenchHelpers();
 const { CASES, QUICK_CASES } = require('./cases.js');
 const { jsLoop, maxError, onnxruntimeTimes, reference, torchTimes } = require('./peers.js');
 const { gaussianArray } = require('./random.js');
@@ -90,9 +92,8 @@ function threadScalingCeiling(threads, rounds) {
   const times = { 1: [], [threads]: [] };
   for (let r = 0; r < rounds; r++) {
     for (const t of [1, threads]) {
-      simd.setNumThreads(t);
       const start = process.hrtime.bigint();
-      native.computeLoopForBenchmark(threads, iterations);
+      helpers.computeLoop(threads, iterations, t);
       times[t].push(Number(process.hrtime.bigint() - start));
     }
   }
@@ -155,7 +156,7 @@ function main() {
       const variants = threadCounts.flatMap((threads, t) => [
         { threads, fn: () => call(input, c.dim, { out: outs[t] }) },
         { threads, fn: () => { allocated[t] = call(input, c.dim); } },
-        { threads, fn: () => native.copyForBenchmark(x, copyTarget) },
+        { threads, fn: () => helpers.copy(x, copyTarget, threads) },
       ]);
       const medians = measure(variants, rounds, minNs);
       threadCounts.forEach((threads, t) => {

@@ -53,10 +53,6 @@ export interface NativeBinding {
   /** Threads of the process-wide pool, the calling thread included. */
   threads(): number;
   setThreads(threads: number): void;
-  /** memcpy of source into destination (same byte length) on the pool's threads: the benchmark's floor. */
-  copyForBenchmark(source: ArrayBufferView, destination: ArrayBufferView): void;
-  /** Runs `chunks` copies of a pure compute loop on the pool: the benchmark's thread-scaling ceiling. */
-  computeLoopForBenchmark(chunks: number, iterations: number): number;
   /**
    * Advice for an array just allocated and not yet written: back it with huge pages where the OS
    * can (Linux), so that its first writes take far fewer page faults.
@@ -67,6 +63,10 @@ export interface NativeBinding {
    * allocates) is read only for its address.
    */
   explain(kind: number, outer: number, dimSize: number, inner: number, output: FloatArray | null): NativePlan;
+  /** Every warning the core has reported in this process, oldest first. */
+  warnings(): Array<{ code: string; message: string }>;
+  /** How many warnings the core has reported so far. */
+  warningCount(): number;
   /** The active kernel set: 'avx512', 'avx2', 'neon' or 'scalar'. */
   isa(): string;
   /** The kernel sets this build has and this CPU runs, best first. */
@@ -106,3 +106,20 @@ function loadFailureMessage(packageRoot: string, error: unknown): string {
 }
 
 export const native: NativeBinding = load();
+
+// The core never prints: it reports warnings as data (an ignored SIMD_SOFTMAX_ISA, a bad
+// SIMD_SOFTMAX_NUM_THREADS, a worker thread that could not start), and this copy of lib/ emits each
+// once through process.emitWarning with its code, so that services can route or silence them.
+let emittedWarnings = 0;
+
+/** Emits the core's warnings that this copy of lib/ has not emitted yet. */
+export function emitNativeWarnings(): void {
+  if (native.warningCount() === emittedWarnings) return;
+  const warnings = native.warnings();
+  for (; emittedWarnings < warnings.length; emittedWarnings++) {
+    const { code, message } = warnings[emittedWarnings];
+    process.emitWarning(`simd-softmax: ${message}`, { code });
+  }
+}
+
+emitNativeWarnings();

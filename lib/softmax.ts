@@ -1,6 +1,6 @@
 // softmax and logSoftmax: every argument is checked here; the addon receives a plain job.
 import { describe, rangeError, typeError } from './errors.js';
-import { native, NativeDtype, NativeOp } from './native.js';
+import { emitNativeWarnings, native, NativeDtype, NativeOp } from './native.js';
 import { checkShape, formatShape, normalizeDim, numelOf, splitAroundDim } from './shape.js';
 import { checkDtype, type NestedArray, Tensor, tensor, TRUSTED } from './tensor.js';
 import { holdForAsync } from './async-buffers.js';
@@ -58,7 +58,11 @@ export function isStaged(job: PreparedJob): boolean {
 function runSync(job: PreparedJob): Tensor {
   if (isStaged(job)) return runStaged(job);
   const { computeFrom, output } = placeOutput(job);
-  if (job.length > 0) native.run(job.kind, computeFrom, output, job.outer, job.dimSize, job.inner);
+  if (job.length > 0) {
+    native.run(job.kind, computeFrom, output, job.outer, job.dimSize, job.inner);
+    // A call is when the pool starts its threads: report one that could not start.
+    emitNativeWarnings();
+  }
   return new Tensor(output, job.shape, TRUSTED);
 }
 
@@ -70,6 +74,7 @@ async function runAsync(job: PreparedJob): Promise<Tensor> {
     const held = holdForAsync(job.fn, computeFrom, computeFrom === output && !outIsCallers, output, !outIsCallers, job.dtype);
     await native.runAsync(job.kind, held.computeFrom, held.computeInto, job.outer, job.dimSize, job.inner);
     held.finish();
+    emitNativeWarnings();
   }
   return new Tensor(output, job.shape, TRUSTED);
 }

@@ -1,6 +1,6 @@
 // The size of the native thread pool, like torch.set_num_threads / torch.get_num_threads.
 import { describe, rangeError, typeError } from './errors.js';
-import { native } from './native.js';
+import { emitNativeWarnings, native } from './native.js';
 
 const MAX_THREADS = 1024;
 
@@ -17,6 +17,7 @@ export function setNumThreads(threads: number): void {
     throw rangeError('setNumThreads', `expected threads to be in [1, ${MAX_THREADS}], but got ${threads}`);
   }
   native.setThreads(threads);
+  emitNativeWarnings();
 }
 
 /** How many threads a large call may use, the calling thread included. */

@@ -18,6 +18,7 @@
 #include "../core/planner.h"
 #include "../core/run_job.h"
 #include "../kernels/tuning.h"
+#include "../diagnostics/warnings.h"
 #include "../dispatch/kernel_dispatch.h"
 #include "../memory/huge_pages.h"
 #include "../threads/thread_pool.h"
@@ -314,51 +315,6 @@ napi_value RunAsync(napi_env env, napi_callback_info info) {
   });
 }
 
-// copyForBenchmark(source, destination): memcpy of the source's bytes, split over the pool's
-// threads in contiguous blocks. The benchmark's floor: the same bytes moved, with no math.
-Napi::Value CopyForBenchmark(const Napi::CallbackInfo& info) {
-  if (info.Length() != 2 || !info[0].IsTypedArray() || !info[1].IsTypedArray()) {
-    throw_internal(info.Env(), "copyForBenchmark(source, destination) takes two typed arrays");
-  }
-  const Napi::TypedArray source = info[0].As<Napi::TypedArray>();
-  const Napi::TypedArray destination = info[1].As<Napi::TypedArray>();
-  if (source.ByteLength() != destination.ByteLength()) throw_internal(info.Env(), "copyForBenchmark: sizes differ");
-  const char* from = static_cast<const char*>(source.ArrayBuffer().Data()) + source.ByteOffset();
-  char* to = static_cast<char*>(destination.ArrayBuffer().Data()) + destination.ByteOffset();
-  const size_t bytes = source.ByteLength();
-  ThreadPool& pool = ThreadPool::shared();
-  // Blocks of at least 64 KiB, as many as threads, cut at cache lines.
-  const size_t blocks = std::max<size_t>(1, std::min(pool.threads(), bytes / 65536));
-  auto copy_block = [&](size_t block) {
-    const size_t begin = bytes * block / blocks / 64 * 64;
-    const size_t end = block + 1 == blocks ? bytes : bytes * (block + 1) / blocks / 64 * 64;
-    std::memcpy(to + begin, from + begin, end - begin);
-  };
-  pool.run(blocks, ThreadPool::ChunkFunction(copy_block));
-  return info.Env().Undefined();
-}
-
-// computeLoopForBenchmark(chunks, iterations): runs `chunks` copies of a pure compute loop (eight
-// independent chains of multiply-adds, no memory traffic) on the pool. The benchmark times it on
-// one and on all threads: the speedup any compute-bound kernel can get on this machine right now.
-Napi::Value ComputeLoopForBenchmark(const Napi::CallbackInfo& info) {
-  const size_t chunks = read_count(info.Env(), info[0], "chunks");
-  const size_t iterations = read_count(info.Env(), info[1], "iterations");
-  std::atomic<uint64_t> sink{0};
-  auto loop = [&](size_t chunk) {
-    double chains[8];
-    for (size_t i = 0; i < 8; ++i) chains[i] = 1.0 + 1e-3 * static_cast<double>(i + chunk);
-    for (size_t k = 0; k < iterations; ++k) {
-      for (size_t i = 0; i < 8; ++i) chains[i] = chains[i] * 0.999999 + 1e-7;
-    }
-    double total = 0;
-    for (double chain : chains) total += chain;
-    sink.fetch_add(static_cast<uint64_t>(total), std::memory_order_relaxed);  // keeps the loop alive
-  };
-  ThreadPool::shared().run(chunks, ThreadPool::ChunkFunction(loop));
-  return Napi::Number::New(info.Env(), static_cast<double>(sink.load()));
-}
-
 // preferHugePages(array): advice for an array lib/ has just allocated and nothing has written yet.
 Napi::Value PreferHugePages(const Napi::CallbackInfo& info) {
   if (info.Length() != 1 || !info[0].IsTypedArray()) throw_internal(info.Env(), "preferHugePages(array) takes a typed array");
@@ -408,6 +364,25 @@ Napi::Value Explain(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// warnings(): every warning the core has reported in this process, oldest first, as
+// [{code, message}]; lib/ emits those it has not emitted yet.
+Napi::Value Warnings(const Napi::CallbackInfo& info) {
+  const std::vector<Warning> warnings = reported_warnings();
+  Napi::Array result = Napi::Array::New(info.Env(), warnings.size());
+  for (size_t i = 0; i < warnings.size(); ++i) {
+    Napi::Object warning = Napi::Object::New(info.Env());
+    warning.Set("code", warnings[i].code);
+    warning.Set("message", warnings[i].message);
+    result.Set(static_cast<uint32_t>(i), warning);
+  }
+  return result;
+}
+
+// warningCount(): how many warnings the core has reported so far (cheap: lib/ asks after calls).
+Napi::Value WarningCount(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(reported_warning_count()));
+}
+
 // isa(): the name of the active kernel set.
 Napi::Value Isa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), active_kernel_set().isa);
@@ -423,7 +398,7 @@ Napi::Value RunnableIsas(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // Choose the kernel set and size the pool now, so that a warning about SIMD_SOFTMAX_ISA or
-  // SIMD_SOFTMAX_NUM_THREADS appears when the addon loads.
+  // SIMD_SOFTMAX_NUM_THREADS is there for lib/ to emit when it loads the addon.
   active_kernel_set();
   ThreadPool::shared();
   create_staging_areas(env);
@@ -438,11 +413,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
-  exports.Set("copyForBenchmark", Napi::Function::New(env, CopyForBenchmark, "copyForBenchmark"));
-  exports.Set("computeLoopForBenchmark", Napi::Function::New(env, ComputeLoopForBenchmark, "computeLoopForBenchmark"));
   exports.Set("preferHugePages", Napi::Function::New(env, PreferHugePages, "preferHugePages"));
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
   exports.Set("explain", Napi::Function::New(env, Explain, "explain"));
+  exports.Set("warnings", Napi::Function::New(env, Warnings, "warnings"));
+  exports.Set("warningCount", Napi::Function::New(env, WarningCount, "warningCount"));
   exports.Set("runnableIsas", Napi::Function::New(env, RunnableIsas, "runnableIsas"));
   return exports;
 }

@@ -1,9 +1,9 @@
 #include "kernel_dispatch.h"
 
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
+#include "../diagnostics/warnings.h"
 #include "cpu_features.h"
 
 namespace simd_softmax {
@@ -50,21 +50,20 @@ const KernelSet& choose() {
     if (std::strcmp(candidate.isa, requested) != 0) continue;
     if (candidate.cpu_can_run()) return candidate.kernel_set();
     const KernelSet& fallback = best_runnable();
-    std::fprintf(stderr, "simd-softmax: SIMD_SOFTMAX_ISA=%s, but this CPU cannot run it; using %s\n",
-                 requested, fallback.isa);
+    report_warning("SIMD_SOFTMAX_ISA_FALLBACK", std::string("SIMD_SOFTMAX_ISA=") + requested +
+                                                    ", but this CPU cannot run it; using " + fallback.isa);
     return fallback;
   }
   const KernelSet& fallback = best_runnable();
   bool known = false;
   for (const char* isa : kKnownIsas) known = known || std::strcmp(isa, requested) == 0;
   if (known) {
-    std::fprintf(stderr, "simd-softmax: SIMD_SOFTMAX_ISA=%s, but this build has no %s kernels; using %s\n",
-                 requested, requested, fallback.isa);
+    report_warning("SIMD_SOFTMAX_ISA_FALLBACK", std::string("SIMD_SOFTMAX_ISA=") + requested + ", but this build has no " +
+                                                    requested + " kernels; using " + fallback.isa);
   } else {
-    std::fprintf(stderr,
-                 "simd-softmax: SIMD_SOFTMAX_ISA=%s is not a kernel set (expected scalar, avx2, avx512, neon "
-                 "or auto); using %s\n",
-                 requested, fallback.isa);
+    report_warning("SIMD_SOFTMAX_ISA_FALLBACK", std::string("SIMD_SOFTMAX_ISA=") + requested +
+                                                    " is not a kernel set (expected scalar, avx2, avx512, neon or "
+                                                    "auto); using " + fallback.isa);
   }
   return fallback;
 }
@@ -75,6 +74,14 @@ const KernelSet& active_kernel_set() {
   // Chosen once per process (thread-safe static initialisation); every addon instance shares it.
   static const KernelSet& chosen = choose();
   return chosen;
+}
+
+std::vector<const KernelSet*> runnable_kernel_sets() {
+  std::vector<const KernelSet*> sets;
+  for (const Candidate& candidate : kCandidates) {
+    if (candidate.cpu_can_run()) sets.push_back(&candidate.kernel_set());
+  }
+  return sets;
 }
 
 std::vector<std::string> runnable_isas() {

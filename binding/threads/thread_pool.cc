@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+
+#include "../diagnostics/warnings.h"
 
 #if defined(_WIN32)
 #include <windows.h>
@@ -110,7 +113,9 @@ void pin_library_in_memory() {
     return in_main_program(reinterpret_cast<const void*>(&pin_library_in_memory));
 #endif
   }();
-  if (!pinned) std::fprintf(stderr, "simd-softmax: could not pin the addon in memory; unloading it while threads run may crash\n");
+  if (!pinned) {
+    report_warning("SIMD_SOFTMAX_PIN_FAILED", "could not pin the addon in memory; unloading it while threads run may crash");
+  }
 }
 
 }  // namespace
@@ -121,9 +126,9 @@ size_t default_thread_count() {
     char* end = nullptr;
     const long long value = std::strtoll(requested, &end, 10);
     if (end != nullptr && *end == '\0' && value >= 1 && value <= 1024) return static_cast<size_t>(value);
-    std::fprintf(stderr,
-                 "simd-softmax: SIMD_SOFTMAX_NUM_THREADS=%s is not an integer in [1, 1024]; using %zu (the usable cores)\n",
-                 requested, usable_cores());
+    report_warning("SIMD_SOFTMAX_NUM_THREADS_INVALID", "SIMD_SOFTMAX_NUM_THREADS=" + std::string(requested) +
+                                                           " is not an integer in [1, 1024]; using " +
+                                                           std::to_string(usable_cores()) + " (the usable cores)");
   }
   return usable_cores();
 }
@@ -152,8 +157,8 @@ void ThreadPool::start_workers() noexcept {
       // Out of threads (a container's limit, say): run with the workers there are. The caller
       // works on every task, so a task still finishes without helpers.
       thread_start_failed_.store(true, std::memory_order_relaxed);
-      std::fprintf(stderr, "simd-softmax: could not start a worker thread (%s); running with %zu\n", error.what(),
-                   count + 1);
+      report_warning("SIMD_SOFTMAX_THREAD_START_FAILED", "could not start a worker thread (" + std::string(error.what()) +
+                                                             "); running with " + std::to_string(count + 1) + " threads");
       return;
     }
     worker_count_.store(count + 1, std::memory_order_release);

@@ -116,7 +116,7 @@ class ThreadPool {
   std::mutex start_mutex_;
 };
 
-// SIMD_SOFTMAX_NUM_THREADS if it is a positive integer (a warning on stderr otherwise), else the
+// SIMD_SOFTMAX_NUM_THREADS if it is a positive integer (a warning, see diagnostics/warnings.h, otherwise), else the
 // cores this process may run on.
 size_t default_thread_count();
 

@@ -2,11 +2,10 @@
 // arithmetic (about 3 us each, no memory traffic), timed on 1 and on 2 threads, back to back as a
 // busy service calls it. With perfect scaling 2 threads would take half the 1-thread time; the rest
 // is the hand-off (waking or reaching the helper, the end of the task) and the imbalance of whole
-// chunks. For scale, it also times a bare hand-off (tools/bare_split.h), about the least two threads
+// chunks. For scale, it also times a bare hand-off (bare_split.h), about the least two threads
 // can cost on the machine; the pool cannot get below it, since it must serve several callers and
 // survive a slow or absent helper.
-//   g++ -O2 -std=c++17 -pthread tools/pool_handoff.cc binding/threads/thread_pool.cc -ldl -o /tmp/pool_handoff
-//   /tmp/pool_handoff
+// Built by `npm run bench:native` (CMake target bench_pool_handoff): build/bench-native/bench_pool_handoff
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "../binding/threads/thread_pool.h"
+#include "threads/thread_pool.h"
 #include "bare_split.h"
 
 namespace {
@@ -51,7 +50,7 @@ double median_run_ns(simd_softmax::ThreadPool& pool, size_t threads, size_t chun
   return median_ns(calls, [&] { pool.run(chunks, simd_softmax::ThreadPool::ChunkFunction(chunk)); });
 }
 
-// The bare hand-off (tools/bare_split.h): the caller runs the first half of the chunks, a dedicated
+// The bare hand-off (bare_split.h): the caller runs the first half of the chunks, a dedicated
 // helper the second.
 double median_bare_ns(size_t chunks, int calls) {
   std::vector<Slot> results(chunks);

@@ -5,11 +5,9 @@
 // on this machine; when the pool's ratio moves with it from round to round, the pool is not what
 // holds the job back.
 //
-// Build it against the objects of `npm install`'s build, then run it (rows, columns, and `log` for
-// log-softmax; cls [64, 1000] softmax by default):
-//   objects=$(find build/CMakeFiles/simd_softmax.dir/binding -name '*.o' ! -name 'addon.cc.o')
-//   g++ -O2 -std=c++17 -pthread -I. tools/split_scaling.cc $objects -ldl -o /tmp/split_scaling
-//   /tmp/split_scaling 64 1000
+// Built by `npm run bench:native` (CMake target bench_split_scaling); run it with rows, columns,
+// and `log` for log-softmax (cls [64, 1000] softmax by default):
+//   build/bench-native/bench_split_scaling 64 1000
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -20,10 +18,11 @@
 #include <thread>
 #include <vector>
 
-#include "binding/core/parallel_job.h"
-#include "binding/core/run_job.h"
-#include "binding/dispatch/kernel_dispatch.h"
-#include "tools/bare_split.h"
+#include "bare_split.h"
+#include "core/parallel_job.h"
+#include "core/planner.h"
+#include "core/run_job.h"
+#include "dispatch/kernel_dispatch.h"
 
 namespace {
 
@@ -41,11 +40,13 @@ double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-// The bare split (tools/bare_split.h): the caller runs rows [0, rows / 2), a dedicated helper the rest.
+// The bare split (bare_split.h): the caller runs rows [0, rows / 2), a dedicated helper the rest,
+// each with the plan of a one-thread call.
 double bare_split_us(const SoftmaxJob& job, const simd_softmax::KernelSet& kernels, int calls) {
   const size_t half = job.outer / 2;
-  BareSplit split([&] { simd_softmax::run_work_units(job, kernels, half, job.outer); });
-  return mean_us(calls, [&] { split.call([&] { simd_softmax::run_work_units(job, kernels, 0, half); }); });
+  const simd_softmax::Plan plan = simd_softmax::plan_job(simd_softmax::PlanRequest{job, 1}, kernels);
+  BareSplit split([&] { simd_softmax::run_work_units(job, kernels, plan, half, job.outer); });
+  return mean_us(calls, [&] { split.call([&] { simd_softmax::run_work_units(job, kernels, plan, 0, half); }); });
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 // without a zero-filling pass of its own avoids: it is the least an allocating call on big costs
 // beyond an `out=` call, unless the memory of earlier results is reused (README, Performance).
 // Linux only.
-//   g++ -O2 -std=c++17 tools/fresh_pages.cc -o /tmp/fresh_pages && /tmp/fresh_pages
+// Built by `npm run bench:native` (CMake target bench_fresh_pages): build/bench-native/bench_fresh_pages
 #include <sys/mman.h>
 
 #include <algorithm>
