@@ -2,8 +2,8 @@
 // What an allocating call on [4096, 4096] float32 costs against one with `out=`, and the resident
 // memory it leaves: rounds that alternate a loop of `out=` calls with a loop of allocating calls,
 // then a collection. Run it with and without glibc's malloc settings to compare (README, Performance):
-//   node --expose-gc tools/measure-allocating.js
-//   MALLOC_MMAP_THRESHOLD_=134217728 MALLOC_TRIM_THRESHOLD_=268435456 node --expose-gc tools/measure-allocating.js
+//   node --expose-gc bench/allocating.js
+//   MALLOC_MMAP_THRESHOLD_=134217728 MALLOC_TRIM_THRESHOLD_=268435456 node --expose-gc bench/allocating.js
 // Options: THREADS (default 1), ROUNDS (default 9), CALLS per loop (default 10).
 'use strict';
 

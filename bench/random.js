@@ -1,4 +1,4 @@
-// Seeded random inputs for the bench and tools/: Gaussian samples (Box-Muller over mulberry32), so
+// Seeded random inputs for the bench and tools: Gaussian samples (Box-Muller over mulberry32), so
 // every run measures the same numbers.
 'use strict';
 

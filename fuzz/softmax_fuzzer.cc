@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "core/parallel_job.h"
-#include "dispatch/cpu_features.h"
+#include "dispatch/kernel_dispatch.h"
 #include "kernels/kernel_set.h"
 #include "threads/thread_pool.h"
 
@@ -207,14 +207,10 @@ void run_case(ByteSource& source, const KernelSet& kernels, size_t threads, Op o
   }
 }
 
+// Any kernel set this CPU runs, avx512 included.
 const KernelSet& kernel_set_for(uint8_t choice) {
-#if defined(SIMD_SOFTMAX_HAVE_AVX2)
-  if (choice % 2 == 0 && simd_softmax::cpu_supports_avx2_fma()) return simd_softmax::avx2_kernel_set();
-#elif defined(SIMD_SOFTMAX_HAVE_NEON)
-  if (choice % 2 == 0) return simd_softmax::neon_kernel_set();
-#endif
-  (void)choice;
-  return simd_softmax::scalar_kernel_set();
+  static const std::vector<const KernelSet*> sets = simd_softmax::runnable_kernel_sets();
+  return *sets[choice % sets.size()];
 }
 
 }  // namespace

@@ -10,8 +10,9 @@
 // Arrays this library allocated for the call are unreachable by the caller until it settles.
 import { markAsUntransferable } from 'node:worker_threads';
 import { typeError } from './errors.js';
+import { allocateUninitialized } from './allocate.js';
 import {
-  allocateUninitialized, bufferOf, copyElements, type Dtype, type FloatArray, isDetached, lengthOf,
+  bufferOf, copyElements, type Dtype, type FloatArray, isDetached, lengthOf,
 } from './typed-arrays.js';
 
 interface TransferableBuffer {

@@ -1,6 +1,6 @@
 // explain(): the plan the native core follows for a call, as a plain object.
 import { describe, typeError } from './errors.js';
-import { native, NativeOp } from './native.js';
+import { native } from './native.js';
 import { isStaged, prepare, type SoftmaxOptions, type TensorLike } from './softmax.js';
 import type { Dtype } from './typed-arrays.js';
 
@@ -52,10 +52,12 @@ export interface ExecutionPlan {
   segments: number;
 }
 
-/** explain()'s options: softmax's options, and which function to explain. */
+/** explain()'s options: softmax's options, and which call to explain. */
 export interface ExplainOptions extends SoftmaxOptions {
   /** The function to explain: 'softmax' (the default) or 'logSoftmax'. */
   op?: 'softmax' | 'logSoftmax';
+  /** Explain the async form (softmaxAsync, logSoftmaxAsync), which may use fewer threads. */
+  async?: boolean;
 }
 
 /**
@@ -68,18 +70,23 @@ export interface ExplainOptions extends SoftmaxOptions {
  */
 export function explain(input: TensorLike, dim: number, options?: ExplainOptions): ExecutionPlan {
   let op: 'softmax' | 'logSoftmax' = 'softmax';
+  let async = false;
   let softmaxOptions: SoftmaxOptions | undefined = options;
-  if (options !== undefined && options !== null && typeof options === 'object' && 'op' in options) {
-    const { op: requested, ...rest } = options;
-    if (requested !== 'softmax' && requested !== 'logSoftmax') {
-      throw typeError('explain', `expected options.op to be 'softmax' or 'logSoftmax', but got ${describe(requested)}`);
+  if (options !== undefined && options !== null && typeof options === 'object' && ('op' in options || 'async' in options)) {
+    const { op: requestedOp, async: requestedAsync, ...rest } = options;
+    if (requestedOp !== undefined && requestedOp !== 'softmax' && requestedOp !== 'logSoftmax') {
+      throw typeError('explain', `expected options.op to be 'softmax' or 'logSoftmax', but got ${describe(requestedOp)}`);
     }
-    op = requested;
+    if (requestedAsync !== undefined && typeof requestedAsync !== 'boolean') {
+      throw typeError('explain', `expected options.async to be a boolean, but got ${describe(requestedAsync)}`);
+    }
+    op = requestedOp ?? 'softmax';
+    async = requestedAsync ?? false;
     softmaxOptions = rest;
   }
-  const job = prepare('explain', op === 'softmax' ? NativeOp.softmax : NativeOp.logSoftmax, input, dim, softmaxOptions);
-  const staged = isStaged(job);
-  const plan = native.explain(job.kind, job.outer, job.dimSize, job.inner, job.out ?? null);
+  const job = prepare('explain', op, input, dim, softmaxOptions);
+  const staged = !async && isStaged(job);
+  const plan = native.explain(job.kind, job.outer, job.dimSize, job.inner, job.out ?? null, async);
   return {
     op,
     dtype: job.dtype,

@@ -2,7 +2,7 @@
 import { native } from './native.js';
 
 export { logSoftmax, logSoftmaxAsync, softmax, softmaxAsync } from './softmax.js';
-export { getNumThreads, setNumThreads } from './threads.js';
+export { getAsyncThreads, getNumThreads, setAsyncThreads, setNumThreads } from './threads.js';
 export { explain } from './explain.js';
 export type { ExecutionPlan, ExplainOptions, KernelVariant, WorkSplit } from './explain.js';
 export type { SoftmaxOptions, TensorLike } from './softmax.js';
@@ -17,6 +17,8 @@ export interface BackendInfo {
   availableIsas: string[];
   /** Threads a large call may use, the calling thread included (see setNumThreads). */
   threads: number;
+  /** Threads an async call may use (see setAsyncThreads). */
+  asyncThreads: number;
   /** This package's version. */
   version: string;
 }
@@ -25,5 +27,5 @@ const { version } = require('../package.json') as { version: string };
 
 /** Which kernel set and how many threads the native core uses. */
 export function backend(): BackendInfo {
-  return { isa: native.isa(), availableIsas: native.runnableIsas(), threads: native.threads(), version };
+  return { isa: native.isa(), availableIsas: native.runnableIsas(), threads: native.threads(), asyncThreads: native.asyncThreads(), version };
 }

@@ -5,11 +5,22 @@ import * as path from 'node:path';
 
 import type { FloatArray } from './typed-arrays.js';
 
-export const NativeOp = { softmax: 0, logSoftmax: 1 } as const;
-export type NativeOp = (typeof NativeOp)[keyof typeof NativeOp];
-
-export const NativeDtype = { float32: 0, float64: 1 } as const;
-export type NativeDtype = (typeof NativeDtype)[keyof typeof NativeDtype];
+/** The numbers lib/ and the addon agree on, defined once in the addon (addon.cc, Init). */
+export interface NativeProtocol {
+  ops: { softmax: number; logSoftmax: number };
+  dtypes: { float32: number; float64: number };
+  /** A job's kind is op + opCount * dtype. */
+  opCount: number;
+  /** The largest thread count setNumThreads takes. */
+  maxThreads: number;
+  /**
+   * The staging area attachStaging takes: a header of stagingHeaderBytes (kind, outer, dimSize and
+   * inner as uint32), then the input and the output, stagingBytes each; stagingAreaBytes in all.
+   */
+  stagingHeaderBytes: number;
+  stagingBytes: number;
+  stagingAreaBytes: number;
+}
 
 /** The planner's decision for one job (binding/core/planner.h). */
 export interface NativePlan {
@@ -26,18 +37,12 @@ export interface NativePlan {
 }
 
 export interface NativeBinding {
+  protocol: NativeProtocol;
   /**
    * Runs a validated job over the {outer, dimSize, inner} view of input into output; kind is
-   * op + 2 * dtype (see NativeOp and NativeDtype).
+   * op + protocol.opCount * dtype (see jobKind).
    */
   run(kind: number, input: FloatArray, output: FloatArray, outer: number, dimSize: number, inner: number): void;
-  /**
-   * The staging area attachStaging takes: a header of stagingHeaderBytes (kind, outer, dimSize and
-   * inner as uint32), then the input and the output, stagingBytes each; stagingAreaBytes in all.
-   */
-  stagingHeaderBytes: number;
-  stagingBytes: number;
-  stagingAreaBytes: number;
   /**
    * Hands a staging area (a Uint8Array over a whole SharedArrayBuffer of stagingAreaBytes, seen only
    * by this copy of lib/) to the addon, which keeps it until the environment ends; returns its id.
@@ -50,6 +55,10 @@ export interface NativeBinding {
   runStaged(id: number): void;
   /** The same as run() off the JS thread; input and output stay referenced until the promise settles. */
   runAsync(kind: number, input: FloatArray, output: FloatArray, outer: number, dimSize: number, inner: number): Promise<void>;
+  /** Threads an async call may use (the default, or what setAsyncThreads asked for). */
+  asyncThreads(): number;
+  /** 0: the default (every usable core but one, at most threads()); n: n threads. */
+  setAsyncThreads(threads: number): void;
   /** Threads of the process-wide pool, the calling thread included. */
   threads(): number;
   setThreads(threads: number): void;
@@ -59,10 +68,10 @@ export interface NativeBinding {
    */
   preferHugePages(array: ArrayBufferView): void;
   /**
-   * The plan run() follows for this job on the pool's threads; output (null for a result lib/
+   * The plan run() (runAsync() with async) follows for this job; output (null for a result lib/
    * allocates) is read only for its address.
    */
-  explain(kind: number, outer: number, dimSize: number, inner: number, output: FloatArray | null): NativePlan;
+  explain(kind: number, outer: number, dimSize: number, inner: number, output: FloatArray | null, async: boolean): NativePlan;
   /** Every warning the core has reported in this process, oldest first. */
   warnings(): Array<{ code: string; message: string }>;
   /** How many warnings the core has reported so far. */
@@ -75,7 +84,7 @@ export interface NativeBinding {
 
 function load(): NativeBinding {
   const packageRoot = path.join(__dirname, '..');
-  // An explicit binary, e.g. the sanitizer build that `npm run test:asan` tests.
+  // An explicit binary, e.g. the sanitizer build that `npm run test:sanitizers` tests.
   const explicitPath = process.env.SIMD_SOFTMAX_ADDON;
   if (explicitPath !== undefined && explicitPath !== '') {
     try {
@@ -106,6 +115,14 @@ function loadFailureMessage(packageRoot: string, error: unknown): string {
 }
 
 export const native: NativeBinding = load();
+
+export type NativeOp = 'softmax' | 'logSoftmax';
+
+/** The job kind the addon takes for this op and dtype. */
+export function jobKind(op: NativeOp, dtype: 'float32' | 'float64'): number {
+  const { ops, dtypes, opCount } = native.protocol;
+  return ops[op] + opCount * dtypes[dtype];
+}
 
 // The core never prints: it reports warnings as data (an ignored SIMD_SOFTMAX_ISA, a bad
 // SIMD_SOFTMAX_NUM_THREADS, a worker thread that could not start), and this copy of lib/ emits each

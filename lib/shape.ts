@@ -1,24 +1,4 @@
-// Shapes and dims: checked once here, with torch's wording where torch has one.
-import { describe, rangeError, typeError } from './errors.js';
-
-/** A copy of `shape` after checking that every entry is a non-negative safe integer. */
-export function checkShape(fn: string, name: string, shape: unknown): number[] {
-  if (!Array.isArray(shape)) {
-    throw typeError(fn, `expected ${name} to be an array of non-negative integers, but got ${describe(shape)}`);
-  }
-  const result = new Array<number>(shape.length);
-  for (let d = 0; d < shape.length; d++) {
-    const size: unknown = shape[d];
-    if (typeof size !== 'number' || !Number.isInteger(size)) {
-      throw typeError(fn, `expected ${name}[${d}] to be a non-negative integer, but got ${describe(size)}`);
-    }
-    if (size < 0 || size > Number.MAX_SAFE_INTEGER) {
-      throw rangeError(fn, `expected ${name}[${d}] to be a non-negative integer, but got ${size}`);
-    }
-    result[d] = size;
-  }
-  return result;
-}
+// Shapes: element counts, printing, and the {outer, dimSize, inner} view around a dim.
 
 /** The number of elements of a shape (1 for a 0-d shape); may exceed 2^53 only as an approximation. */
 export function numelOf(shape: readonly number[]): number {
@@ -29,21 +9,6 @@ export function numelOf(shape: readonly number[]): number {
 
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
-}
-
-/** `dim` wrapped into [0, rank) (a 0-d tensor takes -1 and 0, as in torch), or a clear error. */
-export function normalizeDim(fn: string, dim: unknown, rank: number): number {
-  if (dim === undefined) {
-    throw typeError(fn, `missing the required argument dim (an integer in [${-Math.max(rank, 1)}, ${Math.max(rank, 1) - 1}])`);
-  }
-  if (typeof dim !== 'number' || !Number.isInteger(dim)) {
-    throw typeError(fn, `expected dim to be an integer, but got ${describe(dim)}`);
-  }
-  const wrapRank = Math.max(rank, 1);
-  if (dim < -wrapRank || dim >= wrapRank) {
-    throw rangeError(fn, `Dimension out of range (expected to be in range of [${-wrapRank}, ${wrapRank - 1}], but got ${dim})`);
-  }
-  return dim < 0 ? dim + wrapRank : dim;
 }
 
 /** The {outer, dimSize, inner} view of a shape around dim (0-d: all ones). */

@@ -1,11 +1,13 @@
 // softmax and logSoftmax: every argument is checked here; the addon receives a plain job.
 import { describe, rangeError, typeError } from './errors.js';
-import { emitNativeWarnings, native, NativeDtype, NativeOp } from './native.js';
-import { checkShape, formatShape, normalizeDim, numelOf, splitAroundDim } from './shape.js';
-import { checkDtype, type NestedArray, Tensor, tensor, TRUSTED } from './tensor.js';
+import { emitNativeWarnings, jobKind, native, type NativeOp } from './native.js';
+import { formatShape, numelOf, splitAroundDim } from './shape.js';
+import { type NestedArray, Tensor, tensor, TRUSTED } from './tensor.js';
+import { checkData, checkOut, checkShape, normalizeDim, readOptions } from './validate.js';
 import { holdForAsync } from './async-buffers.js';
+import { allocateUninitialized } from './allocate.js';
 import {
-  allocateUninitialized, bufferOf, byteOffsetOf, bytesPerElement, copyElements, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
+  bufferOf, byteOffsetOf, bytesPerElement, copyElements, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
   maxElements, type SourceArray, type SourceDtype, sourceDtypeOf, typedArrayName,
 } from './typed-arrays.js';
 
@@ -28,11 +30,11 @@ export interface SoftmaxOptions {
 }
 
 export function softmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
-  return runSync(prepare('softmax', NativeOp.softmax, input, dim, options));
+  return runSync(prepare('softmax', 'softmax', input, dim, options));
 }
 
 export function logSoftmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
-  return runSync(prepare('logSoftmax', NativeOp.logSoftmax, input, dim, options));
+  return runSync(prepare('logSoftmax', 'logSoftmax', input, dim, options));
 }
 
 /**
@@ -42,12 +44,12 @@ export function logSoftmax(input: TensorLike, dim: number, options?: SoftmaxOpti
  * unspecified if the caller writes to them meanwhile.
  */
 export async function softmaxAsync(input: TensorLike, dim: number, options?: SoftmaxOptions): Promise<Tensor> {
-  return runAsync(prepare('softmaxAsync', NativeOp.softmax, input, dim, options));
+  return runAsync(prepare('softmaxAsync', 'softmax', input, dim, options));
 }
 
 /** logSoftmax off the JS thread, as softmaxAsync. */
 export async function logSoftmaxAsync(input: TensorLike, dim: number, options?: SoftmaxOptions): Promise<Tensor> {
-  return runAsync(prepare('logSoftmaxAsync', NativeOp.logSoftmax, input, dim, options));
+  return runAsync(prepare('logSoftmaxAsync', 'logSoftmax', input, dim, options));
 }
 
 /** Whether a synchronous call of this job goes through the staging area (runStaged). */
@@ -92,12 +94,12 @@ function placeOutput(job: PreparedJob): { computeFrom: FloatArray; output: Float
 // addon.cc): the job's layout goes into its header, the input is copied in (cast on the way if
 // options.dtype asks), and the result copied out. The area is a SharedArrayBuffer, which cannot be
 // detached, so the addon keeps its address from attachStaging on, under the id it returns.
-const STAGING_BYTES = native.stagingBytes;
-const STAGING_AREA = new SharedArrayBuffer(native.stagingAreaBytes);
+const STAGING_BYTES = native.protocol.stagingBytes;
+const STAGING_AREA = new SharedArrayBuffer(native.protocol.stagingAreaBytes);
 const STAGING_ID = native.attachStaging(new Uint8Array(STAGING_AREA));
 // kind, outer, dimSize, inner
 const STAGING_LAYOUT = new Uint32Array(STAGING_AREA, 0, 4);
-const STAGING_INPUT_OFFSET = native.stagingHeaderBytes;
+const STAGING_INPUT_OFFSET = native.protocol.stagingHeaderBytes;
 const STAGING_OUTPUT_OFFSET = STAGING_INPUT_OFFSET + STAGING_BYTES;
 const STAGING_INPUT = {
   float32: new Float32Array(STAGING_AREA, STAGING_INPUT_OFFSET, STAGING_BYTES / 4),
@@ -136,7 +138,7 @@ function runStaged(job: PreparedJob): Tensor {
 /** A validated call: what the addon computes, and the shape of the tensor it returns. */
 export interface PreparedJob {
   fn: string; // the public function's name, for errors
-  kind: number; // op + 2 * dtype, as the addon takes it
+  kind: number; // the op and dtype, as the addon takes them (jobKind)
   source: SourceArray; // the input's data
   sourceDtype: SourceDtype;
   out: FloatArray | undefined; // the caller's options.out, checked
@@ -170,20 +172,8 @@ export function prepare(fn: string, op: NativeOp, input: TensorLike, dim: number
   const length = source.length;
   const checkedOut = out === undefined ? undefined : checkOut(fn, out, dtype, source);
   const [outer, dimSize, inner] = splitAroundDim(source.dims, d);
-  const kind = op + 2 * (dtype === 'float32' ? NativeDtype.float32 : NativeDtype.float64);
+  const kind = jobKind(op, dtype);
   return { fn, kind, source: source.data, sourceDtype: source.dtype, out: checkedOut, dtype, length, outer, dimSize, inner, shape };
-}
-
-/** options.dtype (checked) and options.out (not yet checked), each read once. */
-function readOptions(fn: string, options: SoftmaxOptions | undefined): { requestedDtype?: Dtype; out?: unknown } {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object') throw typeError(fn, `expected options to be an object, but got ${describe(options)}`);
-  for (const key in options) {
-    if (key !== 'dtype' && key !== 'out') throw typeError(fn, `unknown option '${key}' (known options: dtype, out)`);
-  }
-  const dtype: unknown = options.dtype;
-  const out: unknown = options.out;
-  return { requestedDtype: dtype === undefined ? undefined : checkDtype(fn, 'options.dtype', dtype), out };
 }
 
 function resolveInput(fn: string, input: TensorLike): ResolvedInput {
@@ -249,21 +239,6 @@ function frozenShape(dims: readonly number[]): readonly number[] {
   return lastShape;
 }
 
-function checkData(fn: string, name: string, data: unknown): { data: SourceArray; dtype: SourceDtype; length: number } {
-  const dtype = sourceDtypeOf(data);
-  if (dtype === undefined) {
-    const kind = typedArrayName(data) ?? (ArrayBuffer.isView(data) ? 'DataView' : undefined);
-    const got = kind === undefined ? describe(data) : `a ${kind}`;
-    throw typeError(fn,
-      `expected ${name} to be a Float32Array or Float64Array (or an integer typed array with options.dtype), but got ${got}`);
-  }
-  const length = lengthOf(data as ArrayBufferView);
-  if (length === 0 && isDetached(data as ArrayBufferView)) {
-    throw typeError(fn, `the ArrayBuffer of ${name} is detached (it was transferred or released)`);
-  }
-  return { data: data as SourceArray, dtype, length };
-}
-
 function resultDtype(fn: string, sourceDtype: SourceDtype, requested: Dtype | undefined): Dtype {
   if (requested !== undefined) return requested;
   if (isFloatDtype(sourceDtype)) return sourceDtype;
@@ -271,37 +246,3 @@ function resultDtype(fn: string, sourceDtype: SourceDtype, requested: Dtype | un
     `input has dtype ${sourceDtype}, which ${fn} does not compute in; pass options.dtype ('float32' or 'float64') to cast it first, as torch's dtype= argument does`);
 }
 
-function checkOut(fn: string, out: unknown, dtype: Dtype, source: ResolvedInput): FloatArray {
-  const expected = dtype === 'float32' ? 'Float32Array' : 'Float64Array';
-  const name = typedArrayName(out);
-  if (name !== expected) {
-    throw typeError(fn, `expected options.out to be a ${expected} (the result's dtype is ${dtype}), but got ${name === undefined ? describe(out) : `a ${name}`}`);
-  }
-  const outArray = out as FloatArray;
-  const length = lengthOf(outArray);
-  if (length === 0 && isDetached(outArray)) {
-    throw typeError(fn, 'the ArrayBuffer of options.out is detached (it was transferred or released)');
-  }
-  if (length !== source.length) {
-    throw rangeError(fn, `expected options.out to have ${source.length} elements (the input's), but it has ${length}`);
-  }
-  if (outArray !== source.data && overlapsWithoutAliasing(outArray, dtype, source)) {
-    throw rangeError(fn,
-      "options.out overlaps the input's memory without being the input's own array; pass the input's array (in place) or a separate one");
-  }
-  return outArray;
-}
-
-/** True when out shares bytes with the input but is not exactly the same view of the same dtype. */
-function overlapsWithoutAliasing(out: FloatArray, dtype: Dtype, source: ResolvedInput): boolean {
-  // Byte ranges first, as if both arrays were in one buffer: the engine's buffer getter is a call into
-  // C++ (and moves a small array off V8's heap), so it runs only when the ranges alone cannot decide.
-  const outStart = byteOffsetOf(out);
-  const outEnd = outStart + source.length * bytesPerElement(dtype);
-  const inStart = byteOffsetOf(source.data);
-  const inEnd = inStart + source.length * bytesPerElement(source.dtype);
-  if (outEnd <= inStart || inEnd <= outStart) return false;
-  // The same bytes as the same dtype: in place if the buffer is shared, apart if not; fine either way.
-  if (outStart === inStart && dtype === source.dtype) return false;
-  return bufferOf(out) === bufferOf(source.data);
-}

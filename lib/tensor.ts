@@ -1,7 +1,8 @@
 // Tensor: a float32 or float64 typed array with a shape, printed the way torch prints.
 import { describe, rangeError, typeError } from './errors.js';
 import { formatTensor } from './format.js';
-import { checkShape, formatShape, normalizeDim, numelOf, splitAroundDim } from './shape.js';
+import { formatShape, numelOf, splitAroundDim } from './shape.js';
+import { checkDtype, checkShape, normalizeDim } from './validate.js';
 import {
   arrayConstructor, type Dtype, type FloatArray, isDetached, lengthOf, maxElements,
   sourceDtypeOf,
@@ -182,13 +183,6 @@ function checkTensorOptions(fn: string, options: TensorOptions | undefined): { s
   if (options.shape !== undefined) result.shape = checkShape(fn, 'options.shape', options.shape);
   if (options.dtype !== undefined) result.dtype = checkDtype(fn, 'options.dtype', options.dtype);
   return result;
-}
-
-export function checkDtype(fn: string, name: string, dtype: unknown): Dtype {
-  if (dtype !== 'float32' && dtype !== 'float64') {
-    throw typeError(fn, `expected ${name} to be 'float32' or 'float64', but got ${describe(dtype)}`);
-  }
-  return dtype;
 }
 
 /** The shape of nested arrays, with torch's message for ragged ones. */

@@ -1,8 +1,6 @@
 // The size of the native thread pool, like torch.set_num_threads / torch.get_num_threads.
-import { describe, rangeError, typeError } from './errors.js';
 import { emitNativeWarnings, native } from './native.js';
-
-const MAX_THREADS = 1024;
+import { checkThreads } from './validate.js';
 
 /**
  * Sets how many threads a large call may use, the calling thread included; 1 runs every call on
@@ -10,17 +8,26 @@ const MAX_THREADS = 1024;
  * initial size is SIMD_SOFTMAX_NUM_THREADS if set, else the number of cores this process may use.
  */
 export function setNumThreads(threads: number): void {
-  if (typeof threads !== 'number' || !Number.isInteger(threads)) {
-    throw typeError('setNumThreads', `expected threads to be an integer, but got ${describe(threads)}`);
-  }
-  if (threads < 1 || threads > MAX_THREADS) {
-    throw rangeError('setNumThreads', `expected threads to be in [1, ${MAX_THREADS}], but got ${threads}`);
-  }
-  native.setThreads(threads);
+  native.setThreads(checkThreads('setNumThreads', threads, native.protocol.maxThreads));
   emitNativeWarnings();
 }
 
 /** How many threads a large call may use, the calling thread included. */
 export function getNumThreads(): number {
   return native.threads();
+}
+
+/**
+ * Sets how many threads an async call (softmaxAsync, logSoftmaxAsync) may use, the libuv thread
+ * that runs it included. 'auto' (the default) leaves one core to the JS thread, so that the event
+ * loop keeps answering while async work runs: every usable core but one, at most getNumThreads().
+ * A batch job that wants every core for its async calls can set getNumThreads() here.
+ */
+export function setAsyncThreads(threads: number | 'auto'): void {
+  native.setAsyncThreads(threads === 'auto' ? 0 : checkThreads('setAsyncThreads', threads, native.protocol.maxThreads));
+}
+
+/** How many threads an async call may use now (see setAsyncThreads). */
+export function getAsyncThreads(): number {
+  return native.asyncThreads();
 }

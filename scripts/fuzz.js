@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run fuzz -- --seconds N [--jobs J] [libFuzzer flags...]`: builds fuzz/softmax_fuzzer.cc with
-// clang's libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer into build-fuzz/, then fuzzes
+// `npm run fuzz -- --seconds N [--jobs J] [libFuzzer flags...]`: builds fuzz/softmax_fuzzer.cc (CMake
+// target softmax_fuzzer) with clang's libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer into build-fuzz/, then fuzzes
 // for N seconds (default 60) from the committed corpus in fuzz/corpus. New inputs go to
 // build-fuzz/corpus, a failing input to build-fuzz/artifacts/. Exits non-zero on any finding.
 // fuzz/corpus holds 110 inputs (1094 bytes): every edge a 10-minute run reached, plus 25 inputs with
@@ -12,7 +12,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { buildProgram } = require('./lib/native-sources.js');
+const { buildTree } = require('./lib/cmake.js');
 const { fail, root } = require('./lib/script.js').scriptHelpers('fuzz');
 
 const args = process.argv.slice(2);
@@ -33,10 +33,10 @@ if (compiler === undefined) fail('no clang++ found (Debian: apt-get install clan
 
 const buildDir = path.join(root, 'build-fuzz');
 const program = path.join(buildDir, 'softmax_fuzzer');
-const sanitize = ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=fuzzer-no-link,address,undefined', '-fno-sanitize-recover=all'];
 console.log(`fuzz: building ${path.relative(root, program)} with ${compiler}`);
-if (!buildProgram({ compiler, flags: sanitize, linkFlags: ['-fsanitize=fuzzer,address,undefined'],
-  mainSources: ['fuzz/softmax_fuzzer.cc'], output: program, objectDir: path.join(buildDir, 'objects') })) {
+// The core and the fuzzer with libFuzzer's coverage, ASan and UBSan (CMakeLists.txt, SIMD_SOFTMAX_BUILD_FUZZER).
+if (!buildTree('build-fuzz', [`-DCMAKE_CXX_COMPILER=${compiler}`, '-DSIMD_SOFTMAX_BUILD_FUZZER=ON', '-DSIMD_SOFTMAX_SANITIZE=address',
+  '-DCMAKE_BUILD_TYPE=RelWithDebInfo'], { targets: ['softmax_fuzzer'] })) {
   fail('the fuzzer build failed');
 }
 

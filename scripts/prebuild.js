@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run prebuild [-- --arch arm64]`: builds the Node-API prebuild for this platform (or, on
+// `npm run prebuilds [-- --arch arm64]`: builds the Node-API prebuild for this platform (or, on
 // Linux x64, a cross build for arm64) with prebuildify through cmake-js, stripped, into
 // prebuilds/<platform>-<arch>/simd-softmax.node. prebuildify moves the binary it builds out of
 // build/Release/; the local build that was there is put back afterwards.

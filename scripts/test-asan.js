@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// `npm run test:asan`: builds the addon with AddressSanitizer and UndefinedBehaviorSanitizer into
+// `npm run test:sanitizers`: builds the addon with AddressSanitizer and UndefinedBehaviorSanitizer into
 // build-asan/ (the normal build is left alone), then runs the whole jest suite against it once per
 // kernel set, with the sanitizer runtime preloaded into Node (and every Node it spawns). Any
 // sanitizer report, in the jest process, a jest worker, a worker_thread or a child process, fails
 // the run. Leak detection is off here: Node itself does not free everything at exit (LeakSanitizer
 // reports V8's own allocations after process.exit); `npm run test:valgrind` checks the addon's leaks.
-// It also builds and runs the native tests in test/native/ with the same sanitizers, and the
+// It also builds (CMake) and runs the native tests in test/native/ with the same sanitizers, and the
 // thread pool's stress test under ThreadSanitizer too.
 // Extra arguments go to jest.
 'use strict';
@@ -44,29 +44,23 @@ const sanitizerEnv = {
   UBSAN_OPTIONS: `halt_on_error=1:print_stacktrace=1:log_path=${path.join(reports, 'ubsan')}`,
 };
 
-// 3. The native tests: the C++ core alone, built with the same sanitizers.
-const { buildProgram } = require('./lib/native-sources.js');
-const asanFlags = ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
-const nativeTests = [
-  { name: 'allocation_failure_test', source: 'test/native/allocation_failure_test.cc', flags: asanFlags, sanitizers: 'ASan+UBSan' },
-  { name: 'thread_start_failure_test', source: 'test/native/thread_start_failure_test.cc', flags: asanFlags, sanitizers: 'ASan+UBSan' },
-  { name: 'thread_pool_stress_test', source: 'test/native/thread_pool_stress_test.cc', flags: asanFlags, sanitizers: 'ASan+UBSan' },
-  // The pool's hand-off is lock-free in part: ThreadSanitizer checks it for data races.
-  { name: 'thread_pool_stress_test_tsan', source: 'test/native/thread_pool_stress_test.cc',
-    flags: ['-O1', '-g', '-fsanitize=thread', '-fno-omit-frame-pointer'], sanitizers: 'TSan' },
-];
+// 3. The native tests (kernel, planner, allocation and thread failures, the pool's stress test),
+// built by CMake with the same sanitizers; the pool's stress test also under ThreadSanitizer (its
+// hand-off is lock-free in part).
+const { buildTree } = require('./lib/cmake.js');
+const testEnv = { ...process.env, ASAN_OPTIONS: sanitizerEnv.ASAN_OPTIONS, UBSAN_OPTIONS: sanitizerEnv.UBSAN_OPTIONS,
+  TSAN_OPTIONS: `halt_on_error=1:log_path=${path.join(reports, 'tsan')}` };
 let failed = false;
-for (const test of nativeTests) {
-  const program = path.join(root, 'build-asan', 'native', test.name);
-  const compiler = process.env.CXX || 'g++';
-  if (!buildProgram({ compiler, flags: test.flags, mainSources: [test.source], output: program, objectDir: `${program}.objects` })) {
-    fail(`could not build ${test.source}`);
+for (const { folder, sanitizer, only, targets } of [
+  { folder: 'build-asan-native', sanitizer: 'address', only: [], targets: [] },
+  { folder: 'build-tsan-native', sanitizer: 'thread', only: ['-R', 'thread_pool_stress_test'], targets: ['thread_pool_stress_test'] },
+]) {
+  if (!buildTree(folder, ['-DSIMD_SOFTMAX_BUILD_TESTS=ON', `-DSIMD_SOFTMAX_SANITIZE=${sanitizer}`, '-DCMAKE_BUILD_TYPE=RelWithDebInfo'],
+    { targets })) {
+    fail(`could not build the native tests with the ${sanitizer} sanitizer`);
   }
-  console.log(`\n=== native test ${test.name} under ${test.sanitizers} ===`);
-  const env = { ...process.env, ASAN_OPTIONS: sanitizerEnv.ASAN_OPTIONS, UBSAN_OPTIONS: sanitizerEnv.UBSAN_OPTIONS,
-    TSAN_OPTIONS: `halt_on_error=1:log_path=${path.join(reports, 'tsan')}` };
-  const status = run(program, [], { env });
-  if (status !== 0) failed = true;
+  console.log(`\n=== native tests under the ${sanitizer} sanitizer ===`);
+  if (run('ctest', ['--test-dir', path.join(root, folder), '--output-on-failure', ...only], { env: testEnv }) !== 0) failed = true;
 }
 
 // 4. The suite, once per kernel set (asked of the sanitizer build itself).

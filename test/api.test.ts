@@ -140,15 +140,15 @@ describe('small calls go through staging buffers, large ones straight to the add
   // ones are computed in place in the caller's memory. Rows and columns are computed independently,
   // so a slice computed on either path must give the same bits.
   test('the staging area holds a 64-byte header and 4 KiB each of input and output, as the sizes below assume', () => {
-    expect(native.stagingHeaderBytes).toBe(64);
-    expect(native.stagingBytes).toBe(4096);
-    expect(native.stagingAreaBytes).toBe(64 + 2 * 4096);
+    expect(native.protocol.stagingHeaderBytes).toBe(64);
+    expect(native.protocol.stagingBytes).toBe(4096);
+    expect(native.protocol.stagingAreaBytes).toBe(64 + 2 * 4096);
   });
 
   test('the addon checks the staging areas it is handed and what their headers describe', () => {
     // lib/ attached its own area when it loaded; this test attaches another, writes headers lib/
     // never writes, and checks that the addon refuses them rather than read or write past the area.
-    const size = native.stagingAreaBytes;
+    const size = native.protocol.stagingAreaBytes;
     for (const view of [
       new Uint8Array(new ArrayBuffer(size)), // a plain ArrayBuffer can be detached
       new Uint8Array(new SharedArrayBuffer(size + 8), 8), // does not start the buffer
@@ -168,10 +168,10 @@ describe('small calls go through staging buffers, large ones straight to the add
       expect(() => native.runStaged(id)).toThrow(/internal error.*larger than the staging/);
     }
     // A good header computes: softmax of [0, ln 3] in float64 is [1/4, 3/4].
-    new Float64Array(area, native.stagingHeaderBytes, 2).set([0, Math.log(3)]);
+    new Float64Array(area, native.protocol.stagingHeaderBytes, 2).set([0, Math.log(3)]);
     header.set([2, 1, 2, 1]);
     native.runStaged(id);
-    const result = new Float64Array(area, native.stagingHeaderBytes + native.stagingBytes, 2);
+    const result = new Float64Array(area, native.protocol.stagingHeaderBytes + native.protocol.stagingBytes, 2);
     expect(result[0]).toBeCloseTo(0.25, 15);
     expect(result[1]).toBeCloseTo(0.75, 15);
     // lib/'s own area is untouched by all this.

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import {
-  backend, getNumThreads, logSoftmax, logSoftmaxAsync, setNumThreads, softmax, softmaxAsync,
+  backend, explain, getAsyncThreads, getNumThreads, logSoftmax, logSoftmaxAsync, setAsyncThreads, setNumThreads,
+  softmax, softmaxAsync,
 } from '../lib/index.js';
 import { compare, normal, referenceSoftmax, sameBits, seededRandom } from './helpers.js';
 
@@ -29,6 +30,47 @@ function withThreads<T>(threads: number, fn: () => T): T {
     setNumThreads(before);
   }
 }
+
+describe('setAsyncThreads / getAsyncThreads', () => {
+  afterEach(() => setAsyncThreads('auto'));
+
+  test("'auto' leaves one core to the event loop, and never exceeds the pool", () => {
+    withThreads(4, () => {
+      setAsyncThreads('auto');
+      const cores = require('node:os').availableParallelism?.() ?? require('node:os').cpus().length;
+      expect(getAsyncThreads()).toBe(Math.max(1, Math.min(4, cores - 1)));
+      expect(backend().asyncThreads).toBe(getAsyncThreads());
+    });
+    withThreads(1, () => expect(getAsyncThreads()).toBe(1));
+  });
+
+  test('a number sets the async budget, capped by the pool; explain shows it', async () => {
+    withThreads(2, () => {
+      setAsyncThreads(2);
+      expect(getAsyncThreads()).toBe(2);
+      const input = { data: new Float32Array(64 * 1000), shape: [64, 1000] };
+      expect(explain(input, -1, { async: true }).threads).toBe(2);
+      setAsyncThreads(1);
+      expect(explain(input, -1, { async: true })).toMatchObject({ threads: 1, split: 'none', staged: false });
+      expect(explain(input, -1).threads).toBe(2);
+      setAsyncThreads(8);
+      expect(getAsyncThreads()).toBe(2);
+    });
+    // Whatever the budget, async results equal sync ones bit for bit (rows are never split here).
+    const random = seededRandom(5);
+    const data = randomArray(random, 64 * 1000, 'float32');
+    for (const budget of [1, 2, 'auto'] as const) {
+      setAsyncThreads(budget);
+      const got = await softmaxAsync({ data, shape: [64, 1000] }, 1);
+      expect(sameBits(got.data, softmax({ data, shape: [64, 1000] }, 1).data)).toBe(true);
+    }
+  });
+
+  test('bad values are refused', () => {
+    expect(() => setAsyncThreads(0)).toThrow('setAsyncThreads(): expected threads to be in [1, 1024], but got 0');
+    expect(() => setAsyncThreads('all' as never)).toThrow('setAsyncThreads(): expected threads to be an integer');
+  });
+});
 
 describe('setNumThreads / getNumThreads', () => {
   test('round-trip, reported by backend()', () => {
@@ -188,6 +230,21 @@ describe('1 thread and N threads agree', () => {
 });
 
 describe('softmaxAsync / logSoftmaxAsync', () => {
+  // Async calls on the pool's whole thread count split long rows as sync calls do, so the two agree
+  // bit for bit; on the default budget (one thread on two cores) a split row's rounding may differ.
+  beforeEach(() => setAsyncThreads(getNumThreads()));
+  afterEach(() => setAsyncThreads('auto'));
+
+  test('on the default budget, a long row agrees with sync within rounding', async () => {
+    setAsyncThreads('auto');
+    const data = randomArray(seededRandom(17), 256000, 'float32');
+    const sync = softmax({ data, shape: [1, 256000] }, -1);
+    const async = await softmaxAsync({ data, shape: [1, 256000] }, -1);
+    // Each is within 2e-6 of the exact result (see '1 thread and N threads agree'), so within 4e-6 of each other.
+    const report = compare(async.data, sync.data, 'float32', false);
+    expect(report.maxRelative).toBeLessThanOrEqual(4e-6);
+  });
+
   test('equal sync results, for every input form and with out', async () => {
     const random = seededRandom(13);
     for (const [shape, dim] of [[[64, 1000], 1], [[7, 9, 11], 1], [[1, 256000], -1], [[3], 0], [[0, 4], 1]] as [number[], number][]) {

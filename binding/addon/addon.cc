@@ -66,7 +66,7 @@ TypedArrayView read_typed_array(napi_env env, napi_value value, const char* name
 }
 
 // run() and runAsync() take six arguments, (kind, input, output, outer, dimSize, inner): kind is
-// op + 2 * dtype (op 0 softmax / 1 log-softmax; dtype 0 float32 / 1 float64); input and output
+// op + kOpCount * dtype (see protocol in Init); input and output
 // are typed arrays of that dtype (possibly the same one). Raw Node-API: every call takes this path.
 constexpr size_t kRunArguments = 6;
 
@@ -76,13 +76,14 @@ struct JobArguments {
   napi_value output;
 };
 
-// A job with the op and dtype of kind (op + 2 * dtype), which must be 0, 1, 2 or 3; the rest is left
-// for the caller to set.
+// A job with the op and dtype of kind (op + kOpCount * dtype); the rest is left for the caller to set.
 SoftmaxJob job_of_kind(napi_env env, double kind) {
-  if (!(kind == 0.0 || kind == 1.0 || kind == 2.0 || kind == 3.0)) throw_internal(env, "kind is not 0, 1, 2 or 3");
+  if (!(kind >= 0 && kind < kOpCount * kDtypeCount && kind == static_cast<int>(kind))) {
+    throw_internal(env, "kind is not a job kind");
+  }
   SoftmaxJob job{};
-  job.op = static_cast<Op>(static_cast<int>(kind) % 2);
-  job.dtype = static_cast<Dtype>(static_cast<int>(kind) / 2);
+  job.op = static_cast<Op>(static_cast<int>(kind) % kOpCount);
+  job.dtype = static_cast<Dtype>(static_cast<int>(kind) / kOpCount);
   return job;
 }
 
@@ -269,6 +270,15 @@ void create_staging_areas(Napi::Env env) {
   staging.release();
 }
 
+// Threads an async call may use: 0 asks the planner's default (async_thread_budget), else the
+// number setAsyncThreads gave. Process-wide, as the pool is.
+std::atomic<size_t> requested_async_threads{0};
+
+size_t async_threads() {
+  return async_thread_budget(ThreadPool::shared().threads(), usable_core_count(),
+                             requested_async_threads.load(std::memory_order_relaxed));
+}
+
 // Runs one job off the JS thread (on libuv's thread pool, which hands chunks to our pool), keeping
 // the input and output arrays referenced, so alive, until the promise settles.
 class SoftmaxWorker : public Napi::AsyncWorker {
@@ -285,7 +295,10 @@ class SoftmaxWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     try {
-      if (has_work(job_)) run_job_parallel(job_, active_kernel_set(), ThreadPool::shared());
+      if (has_work(job_)) {
+        const KernelSet& kernels = active_kernel_set();
+        run_plan(job_, kernels, plan_job(PlanRequest{job_, async_threads()}, kernels), ThreadPool::shared());
+      }
     } catch (const std::exception& error) {
       // Allocation failure on this or a pool thread: rejected as a RangeError, as run() throws one.
       SetError(std::string("simd-softmax: ") + error.what());
@@ -323,6 +336,18 @@ Napi::Value PreferHugePages(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// asyncThreads() / setAsyncThreads(n): threads an async call may use (n = 0: the default).
+Napi::Value AsyncThreads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(async_threads()));
+}
+
+Napi::Value SetAsyncThreads(const Napi::CallbackInfo& info) {
+  const size_t threads = read_count(info.Env(), info[0], "threads");
+  if (threads > ThreadPool::kMaxThreads) throw_internal(info.Env(), "threads is out of range");
+  requested_async_threads.store(threads, std::memory_order_relaxed);
+  return info.Env().Undefined();
+}
+
 // threads() / setThreads(n): the size of the process-wide pool, the calling thread included.
 Napi::Value Threads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ThreadPool::shared().threads()));
@@ -330,21 +355,22 @@ Napi::Value Threads(const Napi::CallbackInfo& info) {
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   const size_t threads = read_count(info.Env(), info[0], "threads");
-  if (threads < 1 || threads > 1024) throw_internal(info.Env(), "threads is not in [1, 1024]");
+  if (threads < 1 || threads > ThreadPool::kMaxThreads) throw_internal(info.Env(), "threads is out of range");
   ThreadPool::shared().set_threads(threads);
   return info.Env().Undefined();
 }
 
-// explain(kind, outer, dimSize, inner, output | null): the plan run() would follow for this job on
-// the pool's threads, as a plain object. output (a typed array of the job's dtype, or null for a
-// result lib/ allocates, which is element-aligned) is read only for its address.
+// explain(kind, outer, dimSize, inner, output | null, async): the plan run() (or runAsync(), with
+// async) would follow for this job, as a plain object. output (a typed array of the job's dtype, or
+// null for a result lib/ allocates, which is element-aligned) is read only for its address.
 Napi::Value Explain(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  if (info.Length() != 5) throw_internal(env, "explain() takes 5 arguments");
+  if (info.Length() != 6) throw_internal(env, "explain() takes 6 arguments");
   SoftmaxJob job = read_layout(env, info[0], info[1], info[2], info[3]);
   if (!info[4].IsNull()) job.output = read_typed_array(env, info[4], "output").data;
+  const bool async = info[5].ToBoolean();
   const KernelSet& set = active_kernel_set();
-  PlanRequest request{job, ThreadPool::shared().threads()};
+  PlanRequest request{job, async ? async_threads() : ThreadPool::shared().threads()};
   const Plan plan = plan_job(request, set);
   const bool f32 = job.dtype == Dtype::kFloat32;
   const bool narrow = plan.width == Width::kNarrow;
@@ -402,9 +428,22 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   active_kernel_set();
   ThreadPool::shared();
   create_staging_areas(env);
-  exports.Set("stagingHeaderBytes", Napi::Number::New(env, static_cast<double>(kStagingHeaderBytes)));
-  exports.Set("stagingBytes", Napi::Number::New(env, static_cast<double>(kStagingBytes)));
-  exports.Set("stagingAreaBytes", Napi::Number::New(env, static_cast<double>(kStagingAreaBytes)));
+  // The numbers lib/ and the addon must agree on, defined here once and read by lib/native.ts.
+  Napi::Object protocol = Napi::Object::New(env);
+  Napi::Object ops = Napi::Object::New(env);
+  ops.Set("softmax", static_cast<double>(Op::kSoftmax));
+  ops.Set("logSoftmax", static_cast<double>(Op::kLogSoftmax));
+  Napi::Object dtypes = Napi::Object::New(env);
+  dtypes.Set("float32", static_cast<double>(Dtype::kFloat32));
+  dtypes.Set("float64", static_cast<double>(Dtype::kFloat64));
+  protocol.Set("ops", ops);
+  protocol.Set("dtypes", dtypes);
+  protocol.Set("opCount", static_cast<double>(kOpCount));
+  protocol.Set("maxThreads", static_cast<double>(ThreadPool::kMaxThreads));
+  protocol.Set("stagingHeaderBytes", static_cast<double>(kStagingHeaderBytes));
+  protocol.Set("stagingBytes", static_cast<double>(kStagingBytes));
+  protocol.Set("stagingAreaBytes", static_cast<double>(kStagingAreaBytes));
+  exports.Set("protocol", protocol);
   for (const auto& [name, callback] : {std::pair<const char*, napi_callback>{"run", Run}, {"runAsync", RunAsync},
                                        {"attachStaging", AttachStaging}, {"runStaged", RunStaged}}) {
     napi_value function;
@@ -413,6 +452,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  exports.Set("asyncThreads", Napi::Function::New(env, AsyncThreads, "asyncThreads"));
+  exports.Set("setAsyncThreads", Napi::Function::New(env, SetAsyncThreads, "setAsyncThreads"));
   exports.Set("preferHugePages", Napi::Function::New(env, PreferHugePages, "preferHugePages"));
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
   exports.Set("explain", Napi::Function::New(env, Explain, "explain"));

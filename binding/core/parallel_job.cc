@@ -94,7 +94,7 @@ void run_split_rows(const SoftmaxJob& job, const SegmentKernels<Scalar>& kernels
                                : SegmentStats{-std::numeric_limits<double>::infinity(), 0.0};
     clear_minus_infinity_segment(input + offset, exp_output, end - begin, 1, &stats[chunk]);
   };
-  pool.run(rows * segments, ThreadPool::ChunkFunction(stats_phase));
+  pool.run(rows * segments, ThreadPool::ChunkFunction(stats_phase), plan.threads);
 
   // Merge each row's segments into (M, S), with each segment's weight e^(m_i - M).
   std::vector<SegmentStats> row_stats(rows);
@@ -118,7 +118,7 @@ void run_split_rows(const SoftmaxJob& job, const SegmentKernels<Scalar>& kernels
       kernels.scale(output + offset, end - begin, static_cast<Scalar>(weights[chunk] / row.sum));
     }
   };
-  pool.run(rows * segments, ThreadPool::ChunkFunction(normalize_phase));
+  pool.run(rows * segments, ThreadPool::ChunkFunction(normalize_phase), plan.threads);
 }
 
 // Slices whose reduced dim is cut into `segments` row segments, for jobs with too few columns to
@@ -162,7 +162,7 @@ void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Scalar>& kern
                                    inner, &chunk_stats[c]);
     }
   };
-  pool.run(chunks, ThreadPool::ChunkFunction(stats_phase));
+  pool.run(chunks, ThreadPool::ChunkFunction(stats_phase), plan.threads);
 
   // Merge each column's segments, columns split across threads. Computing from the input takes one
   // M and one factor per slice and column, log(S) or 1 / S; rescaling stored exponentials takes a
@@ -188,7 +188,7 @@ void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Scalar>& kern
       }
     }
   };
-  pool.run(merge_chunks, ThreadPool::ChunkFunction(merge_phase));
+  pool.run(merge_chunks, ThreadPool::ChunkFunction(merge_phase), plan.threads);
 
   // Phase 2: log-softmax writes (x - M) - log(S), softmax e^(x - M) / S or each segment's stored
   // exponentials rescaled; results from the input stream to memory when the output is that large.
@@ -201,7 +201,7 @@ void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Scalar>& kern
     kernels.column_apply(input + offset, output + offset, end - begin, inner, inner, maxes,
                          factors.data() + first_factor, plan.segment_apply, plan.streamed_stores);
   };
-  pool.run(chunks, ThreadPool::ChunkFunction(normalize_phase));
+  pool.run(chunks, ThreadPool::ChunkFunction(normalize_phase), plan.threads);
 }
 
 template <class Scalar>
@@ -227,7 +227,7 @@ void run_planned(const SoftmaxJob& job, const KernelSet& kernel_set, const Typed
     part_bounds(plan.pieces, plan.chunks, chunk, 1, &first_piece, &end_piece);
     run_work_units(job, kernel_set, plan, piece_start(first_piece), piece_start(end_piece));
   };
-  pool.run(plan.chunks, ThreadPool::ChunkFunction(block));
+  pool.run(plan.chunks, ThreadPool::ChunkFunction(block), plan.threads);
 }
 
 }  // namespace

@@ -81,6 +81,10 @@ struct Plan {
 
 Plan plan_job(const PlanRequest& request, const KernelSet& set);
 
+// Threads an async call may use: `requested` (setAsyncThreads) when nonzero, else every usable core
+// but one, which stays with the JS thread and its event loop; never more than the pool has.
+size_t async_thread_budget(size_t pool_threads, size_t usable_cores, size_t requested);
+
 // The work units of a job: its rows when the reduced dim is the last one (inner == 1), otherwise
 // its outer * inner columns.
 size_t work_units(const SoftmaxJob& job);

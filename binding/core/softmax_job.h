@@ -10,6 +10,11 @@ namespace simd_softmax {
 enum class Op : int { kSoftmax = 0, kLogSoftmax = 1 };
 enum class Dtype : int { kFloat32 = 0, kFloat64 = 1 };
 
+// lib/ names a job's op and dtype in one number, its kind: op + kOpCount * dtype. The addon exports
+// these values (protocol) and lib/ reads them from there.
+constexpr int kOpCount = 2;
+constexpr int kDtypeCount = 2;
+
 // The tensor is viewed as {outer, dim_size, inner}: the reduced dim has dim_size elements at a
 // stride of `inner`; the last dim is the case inner == 1. input and output hold
 // outer * dim_size * inner elements of `dtype`; they are either the same buffer (in place) or do

@@ -120,14 +120,16 @@ void pin_library_in_memory() {
 
 }  // namespace
 
+size_t usable_core_count() { return usable_cores(); }
+
 size_t default_thread_count() {
   const char* requested = std::getenv("SIMD_SOFTMAX_NUM_THREADS");
   if (requested != nullptr && requested[0] != '\0') {
     char* end = nullptr;
     const long long value = std::strtoll(requested, &end, 10);
-    if (end != nullptr && *end == '\0' && value >= 1 && value <= 1024) return static_cast<size_t>(value);
+    if (end != nullptr && *end == '\0' && value >= 1 && static_cast<size_t>(value) <= ThreadPool::kMaxThreads) return static_cast<size_t>(value);
     report_warning("SIMD_SOFTMAX_NUM_THREADS_INVALID", "SIMD_SOFTMAX_NUM_THREADS=" + std::string(requested) +
-                                                           " is not an integer in [1, 1024]; using " +
+                                                           " is not an integer in [1, " + std::to_string(ThreadPool::kMaxThreads) + "]; using " +
                                                            std::to_string(usable_cores()) + " (the usable cores)");
   }
   return usable_cores();
@@ -281,9 +283,9 @@ void ThreadPool::worker_loop() {
   }
 }
 
-void ThreadPool::run(size_t chunks, ChunkFunction chunk) {
+void ThreadPool::run(size_t chunks, ChunkFunction chunk, size_t max_threads) {
   if (chunks == 0) return;
-  const size_t helpers = std::min({chunks, threads(), kMaxParticipants}) - 1;
+  const size_t helpers = std::max<size_t>(1, std::min({chunks, threads(), max_threads, kMaxParticipants})) - 1;
   if (helpers == 0) {
     // Inline: an exception reaches the caller directly.
     for (size_t i = 0; i < chunks; ++i) chunk(i);

@@ -17,6 +17,8 @@ class ThreadPool {
  public:
   // Threads one call can use at most, the caller included.
   static constexpr size_t kMaxParticipants = 64;
+  // The largest thread count a user may set (setNumThreads, SIMD_SOFTMAX_NUM_THREADS).
+  static constexpr size_t kMaxThreads = 1024;
 
   // A non-owning reference to a callable taking the chunk index; no allocation per call.
   class ChunkFunction {
@@ -42,12 +44,12 @@ class ThreadPool {
   size_t threads() const { return threads_.load(std::memory_order_relaxed); }
   void set_threads(size_t threads) { threads_.store(threads < 1 ? 1 : threads, std::memory_order_relaxed); }
 
-  // Runs chunk(i) for every i in [0, chunks) on the caller and up to threads() - 1 pool threads
-  // (at most kMaxParticipants - 1); returns when all have finished. Safe to call from any number of
+  // Runs chunk(i) for every i in [0, chunks) on the caller and up to min(threads(), max_threads) - 1
+  // pool threads (at most kMaxParticipants - 1); returns when all have finished. Safe to call from any number of
   // threads at once. If a chunk throws, the chunks not yet started are skipped and the first
   // exception is rethrown here, on the caller, once no thread touches the task any more: a
   // std::bad_alloc on a pool thread becomes the caller's error, never std::terminate.
-  void run(size_t chunks, ChunkFunction chunk);
+  void run(size_t chunks, ChunkFunction chunk, size_t max_threads = kMaxParticipants);
 
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -115,6 +117,9 @@ class ThreadPool {
   std::atomic<bool> thread_start_failed_{false};  // the OS refused a thread once: stop asking
   std::mutex start_mutex_;
 };
+
+// The cores this process may run on (its CPU affinity where the OS tells, else the hardware's).
+size_t usable_core_count();
 
 // SIMD_SOFTMAX_NUM_THREADS if it is a positive integer (a warning, see diagnostics/warnings.h, otherwise), else the
 // cores this process may run on.

@@ -1,0 +1,107 @@
+// What the native tests share: a check that counts and reports, inputs with special values, and a
+// long double reference with torch's special-value semantics.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace test_support {
+
+struct Counts {
+  size_t passed = 0;
+  size_t failed = 0;
+};
+
+inline Counts& counts() {
+  static Counts value;
+  return value;
+}
+
+// Records one check; prints the first failures with what was checked.
+inline bool check(bool condition, const std::string& what) {
+  if (condition) {
+    ++counts().passed;
+  } else {
+    if (++counts().failed <= 30) std::printf("FAIL: %s\n", what.c_str());
+  }
+  return condition;
+}
+
+// The closing line CI reads, and the exit status.
+inline int finish(const char* name) {
+  std::printf("%s: %zu passed, %zu failed\n", name, counts().passed, counts().failed);
+  return counts().failed == 0 ? 0 : 1;
+}
+
+// Random values scaled by `scale`, with special values planted at a rate of `special_rate`.
+template <class Scalar>
+void fill(std::vector<Scalar>& values, std::mt19937_64& random, double scale, double special_rate) {
+  static const Scalar kSpecials[] = {std::numeric_limits<Scalar>::infinity(), -std::numeric_limits<Scalar>::infinity(),
+                                     std::numeric_limits<Scalar>::quiet_NaN(), Scalar(0), Scalar(-0.0),
+                                     std::numeric_limits<Scalar>::max(), std::numeric_limits<Scalar>::lowest(),
+                                     std::numeric_limits<Scalar>::denorm_min()};
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  for (Scalar& value : values) {
+    if (uniform(random) < special_rate) {
+      value = kSpecials[random() % (sizeof kSpecials / sizeof kSpecials[0])];
+    } else {
+      value = static_cast<Scalar>(normal(random) * scale);
+    }
+  }
+}
+
+// The exact softmax (or log-softmax) of one line, line[k * stride] for k < length, in long double,
+// with torch's rules: NaN or +inf anywhere, or only -inf, makes the line NaN; -inf gives 0 (-inf).
+template <class Scalar>
+std::vector<long double> reference_line(const Scalar* line, size_t length, size_t stride, bool log) {
+  std::vector<long double> result(length);
+  long double max = -std::numeric_limits<long double>::infinity();
+  bool poisoned = false;
+  for (size_t k = 0; k < length; ++k) {
+    const Scalar x = line[k * stride];
+    if (std::isnan(x) || x == std::numeric_limits<Scalar>::infinity()) poisoned = true;
+    if (x > max) max = x;
+  }
+  if (poisoned || max == -std::numeric_limits<long double>::infinity()) {
+    for (auto& r : result) r = std::numeric_limits<long double>::quiet_NaN();
+    return result;
+  }
+  // x - max rounded to the dtype, as torch (and every float implementation) computes it: below
+  // the dtype's lowest it is -inf (log-softmax of [max, lowest] is [0, -inf]).
+  auto shifted_at = [&](size_t k) {
+    return static_cast<long double>(static_cast<Scalar>(static_cast<long double>(line[k * stride]) - max));
+  };
+  long double sum = 0;
+  for (size_t k = 0; k < length; ++k) sum += std::exp(shifted_at(k));
+  for (size_t k = 0; k < length; ++k) {
+    const long double shifted = shifted_at(k);
+    result[k] = log ? shifted - std::log(sum) : std::exp(shifted) / sum;
+  }
+  return result;
+}
+
+// Whether `got` is within the library's accuracy of the exact `want`: the same special value, and
+// for finite values a relative error (softmax) or an error relative to max(1, |want|) (log-softmax)
+// of a few times the float32 (float64) bound torch itself reaches (5.3e-6, 5.7e-14), plus what
+// rounding x - max to the dtype costs at large scales; subnormal softmax results within a few units
+// of the smallest subnormal.
+template <class Scalar>
+bool close_to(Scalar got, long double want, bool log, long double scale) {
+  if (std::isnan(want)) return std::isnan(got);
+  if (std::isinf(want)) return got == want;
+  if (!std::isfinite(got)) return false;
+  constexpr bool kFloat = sizeof(Scalar) == 4;
+  const long double eps = std::numeric_limits<Scalar>::epsilon();
+  const long double bound = (kFloat ? 64 : 512) * eps * (1 + scale);
+  if (log) return std::fabs(got - want) <= bound * std::max<long double>(1, std::fabs(want));
+  return std::fabs(got - want) <= bound * want + 4 * std::numeric_limits<Scalar>::denorm_min();
+}
+
+}  // namespace test_support
