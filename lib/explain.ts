@@ -1,7 +1,7 @@
 // explain(): the plan the native core follows for a call, as a plain object.
 import { describe, typeError } from './errors.js';
-import { native } from './native.js';
-import { isStaged, prepare, type SoftmaxOptions, type TensorLike } from './softmax.js';
+import { LOG_SOFTMAX_KINDS, native, SOFTMAX_KINDS } from './native.js';
+import { prepare, type SoftmaxOptions, type TensorLike } from './softmax.js';
 import type { Dtype } from './typed-arrays.js';
 
 /** The kernel that computes a call's lines (see docs/design.md, "Kernels and the planner"). */
@@ -84,8 +84,8 @@ export function explain(input: TensorLike, dim: number, options?: ExplainOptions
     async = requestedAsync ?? false;
     softmaxOptions = rest;
   }
-  const job = prepare('explain', op, input, dim, softmaxOptions);
-  const staged = !async && isStaged(job);
+  const job = prepare('explain', op === 'softmax' ? SOFTMAX_KINDS : LOG_SOFTMAX_KINDS, input, dim, softmaxOptions);
+  const staged = !async && job.staged;
   const plan = native.explain(job.kind, job.outer, job.dimSize, job.inner, job.out ?? null, async);
   return {
     op,

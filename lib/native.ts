@@ -40,7 +40,7 @@ export interface NativeBinding {
   protocol: NativeProtocol;
   /**
    * Runs a validated job over the {outer, dimSize, inner} view of input into output; kind is
-   * op + protocol.opCount * dtype (see jobKind).
+   * op + protocol.opCount * dtype (see SOFTMAX_KINDS).
    */
   run(kind: number, input: FloatArray, output: FloatArray, outer: number, dimSize: number, inner: number): void;
   /**
@@ -116,13 +116,19 @@ function loadFailureMessage(packageRoot: string, error: unknown): string {
 
 export const native: NativeBinding = load();
 
-export type NativeOp = 'softmax' | 'logSoftmax';
-
-/** The job kind the addon takes for this op and dtype. */
-export function jobKind(op: NativeOp, dtype: 'float32' | 'float64'): number {
-  const { ops, dtypes, opCount } = native.protocol;
-  return ops[op] + opCount * dtypes[dtype];
+/** The job kinds of one op, per dtype, as the addon takes them. */
+export interface OpKinds {
+  float32: number;
+  float64: number;
 }
+
+// Read from the protocol once, into objects of one shape: a keyed load with a variable string key
+// on every call would cost a measurable share of a [1, 10] softmax.
+const { ops, dtypes, opCount } = native.protocol;
+export const SOFTMAX_KINDS: OpKinds = { float32: ops.softmax + opCount * dtypes.float32, float64: ops.softmax + opCount * dtypes.float64 };
+export const LOG_SOFTMAX_KINDS: OpKinds = {
+  float32: ops.logSoftmax + opCount * dtypes.float32, float64: ops.logSoftmax + opCount * dtypes.float64,
+};
 
 // The core never prints: it reports warnings as data (an ignored SIMD_SOFTMAX_ISA, a bad
 // SIMD_SOFTMAX_NUM_THREADS, a worker thread that could not start), and this copy of lib/ emits each

@@ -1,6 +1,6 @@
 // softmax and logSoftmax: every argument is checked here; the addon receives a plain job.
 import { describe, rangeError, typeError } from './errors.js';
-import { emitNativeWarnings, jobKind, native, type NativeOp } from './native.js';
+import { emitNativeWarnings, LOG_SOFTMAX_KINDS, native, type OpKinds, SOFTMAX_KINDS } from './native.js';
 import { formatShape, numelOf, splitAroundDim } from './shape.js';
 import { type NestedArray, Tensor, tensor, TRUSTED } from './tensor.js';
 import { checkData, checkOut, checkShape, normalizeDim, readOptions } from './validate.js';
@@ -30,11 +30,11 @@ export interface SoftmaxOptions {
 }
 
 export function softmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
-  return runSync(prepare('softmax', 'softmax', input, dim, options));
+  return runSync(prepare('softmax', SOFTMAX_KINDS, input, dim, options));
 }
 
 export function logSoftmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
-  return runSync(prepare('logSoftmax', 'logSoftmax', input, dim, options));
+  return runSync(prepare('logSoftmax', LOG_SOFTMAX_KINDS, input, dim, options));
 }
 
 /**
@@ -44,21 +44,16 @@ export function logSoftmax(input: TensorLike, dim: number, options?: SoftmaxOpti
  * unspecified if the caller writes to them meanwhile.
  */
 export async function softmaxAsync(input: TensorLike, dim: number, options?: SoftmaxOptions): Promise<Tensor> {
-  return runAsync(prepare('softmaxAsync', 'softmax', input, dim, options));
+  return runAsync(prepare('softmaxAsync', SOFTMAX_KINDS, input, dim, options));
 }
 
 /** logSoftmax off the JS thread, as softmaxAsync. */
 export async function logSoftmaxAsync(input: TensorLike, dim: number, options?: SoftmaxOptions): Promise<Tensor> {
-  return runAsync(prepare('logSoftmaxAsync', 'logSoftmax', input, dim, options));
-}
-
-/** Whether a synchronous call of this job goes through the staging area (runStaged). */
-export function isStaged(job: PreparedJob): boolean {
-  return job.length > 0 && job.length * bytesPerElement(job.dtype) <= STAGING_BYTES;
+  return runAsync(prepare('logSoftmaxAsync', LOG_SOFTMAX_KINDS, input, dim, options));
 }
 
 function runSync(job: PreparedJob): Tensor {
-  if (isStaged(job)) return runStaged(job);
+  if (job.staged) return runStaged(job);
   const { computeFrom, output } = placeOutput(job);
   if (job.length > 0) {
     native.run(job.kind, computeFrom, output, job.outer, job.dimSize, job.inner);
@@ -138,7 +133,8 @@ function runStaged(job: PreparedJob): Tensor {
 /** A validated call: what the addon computes, and the shape of the tensor it returns. */
 export interface PreparedJob {
   fn: string; // the public function's name, for errors
-  kind: number; // the op and dtype, as the addon takes them (jobKind)
+  kind: number; // the op and dtype, as the addon takes them (OpKinds)
+  staged: boolean; // a synchronous call goes through the staging area (runStaged)
   source: SourceArray; // the input's data
   sourceDtype: SourceDtype;
   out: FloatArray | undefined; // the caller's options.out, checked
@@ -161,7 +157,7 @@ interface ResolvedInput {
   length: number;
 }
 
-export function prepare(fn: string, op: NativeOp, input: TensorLike, dim: number, options: SoftmaxOptions | undefined): PreparedJob {
+export function prepare(fn: string, kinds: OpKinds, input: TensorLike, dim: number, options: SoftmaxOptions | undefined): PreparedJob {
   // Every value the caller controls is read first (getters and proxies run here), and only then are
   // the buffers checked, so that no caller code can detach or swap a buffer after its check.
   const { requestedDtype, out } = readOptions(fn, options);
@@ -172,8 +168,9 @@ export function prepare(fn: string, op: NativeOp, input: TensorLike, dim: number
   const length = source.length;
   const checkedOut = out === undefined ? undefined : checkOut(fn, out, dtype, source);
   const [outer, dimSize, inner] = splitAroundDim(source.dims, d);
-  const kind = jobKind(op, dtype);
-  return { fn, kind, source: source.data, sourceDtype: source.dtype, out: checkedOut, dtype, length, outer, dimSize, inner, shape };
+  const kind = dtype === 'float32' ? kinds.float32 : kinds.float64;
+  const staged = length > 0 && length * bytesPerElement(dtype) <= STAGING_BYTES;
+  return { fn, kind, staged, source: source.data, sourceDtype: source.dtype, out: checkedOut, dtype, length, outer, dimSize, inner, shape };
 }
 
 function resolveInput(fn: string, input: TensorLike): ResolvedInput {

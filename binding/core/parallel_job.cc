@@ -241,8 +241,10 @@ void run_plan(const SoftmaxJob& job, const KernelSet& kernels, const Plan& plan,
 }
 
 void run_job_parallel(const SoftmaxJob& job, const KernelSet& kernels, ThreadPool& pool) {
-  PlanRequest request{job, pool.threads()};
-  run_plan(job, kernels, plan_job(request, kernels), pool);
+  const Plan plan = plan_job(PlanRequest{job, pool.threads()}, kernels);
+  // Most calls run on the calling thread: straight to the kernel.
+  if (plan.split == Split::kNone) return run_work_units(job, kernels, plan, 0, work_units(job));
+  run_plan(job, kernels, plan, pool);
 }
 
 }  // namespace simd_softmax

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "../kernels/kernel_set.h"
+#include "../kernels/tuning.h"
 #include "softmax_job.h"
 
 namespace simd_softmax {
@@ -46,12 +47,13 @@ struct PlannerLimits {
   size_t streaming_max_row_bytes;     // kStreamingMaxRowBytes
   size_t min_elements_per_thread;     // kMinElementsPerThread
 };
-PlannerLimits default_planner_limits();
+constexpr PlannerLimits kDefaultPlannerLimits{kStreamingMinOutputBytes, kChunkedMinRows, kStreamingMaxRowBytes,
+                                              kMinElementsPerThread};
 
 struct PlanRequest {
   SoftmaxJob job;           // op, dtype and layout; input and output are read only for their addresses
   size_t threads;           // threads the call may use, the caller included (>= 1)
-  PlannerLimits limits = default_planner_limits();
+  PlannerLimits limits = kDefaultPlannerLimits;
 };
 
 struct Plan {

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "plan_variant.h"
+
 namespace simd_softmax {
 namespace {
 
@@ -58,8 +60,14 @@ void run_work_units(const SoftmaxJob& job, const KernelSet& kernels, const Plan&
 }
 
 void run_job(const SoftmaxJob& job, const KernelSet& kernels) {
-  PlanRequest request{job, 1};
-  run_work_units(job, kernels, plan_job(request, kernels), 0, work_units(job));
+  if (job.dim_size == 0 || work_units(job) == 0) return;
+  // The planner's one-thread plan, inlined: every staged call comes here.
+  const PlanRequest request{job, 1};
+  if (job.dtype == Dtype::kFloat32) {
+    run_typed(job, kernels.f32, plan_detail::plan_unsplit(request, kernels.f32), 0, work_units(job));
+  } else {
+    run_typed(job, kernels.f64, plan_detail::plan_unsplit(request, kernels.f64), 0, work_units(job));
+  }
 }
 
 }  // namespace simd_softmax
