@@ -93,6 +93,33 @@ const sameBits = (a, b) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equ
 let compared = 0;
 let elements = 0;
 const mismatches = [];
+
+// First the torch fixtures' inputs (cast to the output dtype where torch casts), then the random corpus.
+const fixtureDir = path.join(__dirname, '..', 'test', 'fixtures');
+const decode = (v) => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v);
+let fixtureCases = 0;
+for (const file of ['torch-special.json', 'torch-shapes.json', 'torch-random.json', 'torch-casts.json']) {
+  for (const entry of JSON.parse(require('node:fs').readFileSync(path.join(fixtureDir, file), 'utf8')).cases) {
+    if (!Array.isArray(entry.shape) || !Array.isArray(entry.input) || !['float32', 'float64'].includes(entry.output_dtype)) continue;
+    const Ctor = entry.output_dtype === 'float32' ? Float32Array : Float64Array;
+    const input = Ctor.from(entry.input.flat(Infinity).map(decode));
+    const rank = entry.shape.length;
+    const d = rank === 0 ? 0 : (entry.dim + rank) % rank;
+    const outer = entry.shape.slice(0, d).reduce((a, b) => a * b, 1);
+    const inner = entry.shape.slice(d + 1).reduce((a, b) => a * b, 1);
+    const dimSize = rank === 0 ? 1 : entry.shape[d];
+    if (outer * dimSize * inner !== input.length || input.length === 0) continue;
+    const kind = (entry.op === 'log_softmax' ? 1 : 0) + 2 * (entry.output_dtype === 'float32' ? 0 : 1);
+    const outBase = new Ctor(input.length);
+    const outCurrent = new Ctor(input.length);
+    base.run(kind, input, outBase, outer, dimSize, inner);
+    current.run(kind, input, outCurrent, outer, dimSize, inner);
+    fixtureCases++;
+    compared++;
+    elements += input.length;
+    if (!sameValues(outBase, outCurrent)) mismatches.push(`fixture ${entry.id}`);
+  }
+}
 for (let c = 0; c < cases; c++) {
   const { outer, dim, inner } = makeShape();
   const dtype = rand() < 0.6 ? 0 : 1;
@@ -119,7 +146,7 @@ for (let c = 0; c < cases; c++) {
     }
   }
 }
-console.log(`${process.env.SIMD_SOFTMAX_ISA}: ${compared} runs, ${elements} elements compared, ${mismatches.length} differ ` +
+console.log(`${process.env.SIMD_SOFTMAX_ISA}: ${fixtureCases} torch fixture cases and ${compared - fixtureCases} random runs, ${elements} elements compared, ${mismatches.length} differ ` +
   `(${nanPayloadRuns} runs the same but for NaN payloads)`);
 for (const line of mismatches.slice(0, 20)) console.log(`  ${line}`);
 process.exit(mismatches.length === 0 ? 0 : 1);

@@ -1,8 +1,6 @@
 // Any other dim: a block of adjacent columns of a {dim_size, inner} slice, pass by pass.
 #pragma once
-#ifndef SIMD_SOFTMAX_ISA_NAMESPACE
-#error "define SIMD_SOFTMAX_ISA_NAMESPACE before including a kernel header"
-#endif
+#include "isa_unit.h"
 
 #include <cstddef>
 #include <limits>

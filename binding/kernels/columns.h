@@ -1,8 +1,6 @@
 // Any other dim: kernels over the columns of {dim_size, inner} slices.
 #pragma once
-#ifndef SIMD_SOFTMAX_ISA_NAMESPACE
-#error "define SIMD_SOFTMAX_ISA_NAMESPACE before including a kernel header"
-#endif
+#include "isa_unit.h"
 
 #include <algorithm>
 #include <cstddef>

@@ -16,9 +16,7 @@
 // normal range) take a fast path with the same polynomial that scales by adding n to the exponent
 // bits; the results are the same to the bit except where the slow path's two-step scaling rounds.
 #pragma once
-#ifndef SIMD_SOFTMAX_ISA_NAMESPACE
-#error "define SIMD_SOFTMAX_ISA_NAMESPACE before including a kernel header"
-#endif
+#include "isa_unit.h"
 
 #include <cstddef>
 

@@ -1,8 +1,6 @@
 // The kernel table of one instruction set, filled by named fields from its vector operation structs.
 #pragma once
-#ifndef SIMD_SOFTMAX_ISA_NAMESPACE
-#error "define SIMD_SOFTMAX_ISA_NAMESPACE before including a kernel header"
-#endif
+#include "isa_unit.h"
 
 #include "columns.h"
 #include "kernel_set.h"

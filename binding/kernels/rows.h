@@ -1,8 +1,6 @@
 // Last dim: kernels over contiguous rows.
 #pragma once
-#ifndef SIMD_SOFTMAX_ISA_NAMESPACE
-#error "define SIMD_SOFTMAX_ISA_NAMESPACE before including a kernel header"
-#endif
+#include "isa_unit.h"
 
 #include <algorithm>
 #include <cmath>

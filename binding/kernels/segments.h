@@ -1,9 +1,7 @@
 // Pieces of one line (a row, or the reduced dim of columns), for splitting it across threads; the
 // caller merges the pieces' (max, sum) and runs the last phase.
 #pragma once
-#ifndef SIMD_SOFTMAX_ISA_NAMESPACE
-#error "define SIMD_SOFTMAX_ISA_NAMESPACE before including a kernel header"
-#endif
+#include "isa_unit.h"
 
 #include <cstddef>
 

@@ -25,9 +25,7 @@
 //     wide's lanes), in registers by halving steps, where a loop over stored lanes would make a
 //     chain of kLanes dependent operations (see HasReductions).
 #pragma once
-#ifndef SIMD_SOFTMAX_ISA_NAMESPACE
-#error "define SIMD_SOFTMAX_ISA_NAMESPACE before including a kernel header"
-#endif
+#include "isa_unit.h"
 
 #include <cmath>
 #include <cstddef>
