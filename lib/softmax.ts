@@ -1,4 +1,4 @@
-// softmax and logSoftmax: every argument is checked here; the addon receives a plain job.
+// softmax and logSoftmax: every argument is checked first (validate.ts); the addon receives a plain job.
 import { describe, rangeError, typeError } from './errors.js';
 import { emitNativeWarnings, LOG_SOFTMAX_KINDS, native, type OpKinds, SOFTMAX_KINDS } from './native.js';
 import { formatShape, numelOf, splitAroundDim } from './shape.js';
@@ -7,8 +7,7 @@ import { checkData, checkOut, checkShape, normalizeDim, readOptions } from './va
 import { holdForAsync } from './async-buffers.js';
 import { allocateUninitialized } from './allocate.js';
 import {
-  bufferOf, byteOffsetOf, bytesPerElement, copyElements, type Dtype, type FloatArray, isDetached, isFloatDtype, lengthOf,
-  maxElements, type SourceArray, type SourceDtype, sourceDtypeOf, typedArrayName,
+  bytesPerElement, copyElements, type Dtype, type FloatArray, isFloatDtype, maxElements, type SourceArray, type SourceDtype,
 } from './typed-arrays.js';
 
 /** What softmax accepts as input. */
