@@ -4,15 +4,10 @@
 // correctly rounded result; subnormal results are counted separately (absolute, in units of the
 // smallest subnormal).
 //
-// Build and run (it includes the kernel translation units directly); x86-64 with AVX2:
-//   g++ -O2 -std=c++17 -mavx2 -mfma -ffp-contract=off -DSIMD_SOFTMAX_HAVE_AVX2 \
-//       -I binding tools/check_exp_accuracy.cc -o /tmp/check_exp && /tmp/check_exp
-// x86-64 with AVX-512F (the avx512 set; on a CPU that has it):
-//   g++ -O2 -std=c++17 -mavx512f -mavx2 -mfma -ffp-contract=off -DSIMD_SOFTMAX_HAVE_AVX512 \
-//       -I binding tools/check_exp_accuracy.cc -o /tmp/check_exp512 && /tmp/check_exp512
-// arm64 (NEON), cross-compiled and run under emulation on x86-64 (the float32 sweep takes minutes):
-//   aarch64-linux-gnu-g++ -O2 -std=c++17 -ffp-contract=off -DSIMD_SOFTMAX_HAVE_NEON -I binding \
-//       tools/check_exp_accuracy.cc -o /tmp/check_exp_neon && qemu-aarch64-static -L /usr/aarch64-linux-gnu /tmp/check_exp_neon
+// It includes the kernel translation units directly, one vector set per build. `npm run bench:native`
+// builds build/bench-native/check_exp_accuracy_avx2 and _avx512 on x86-64 (run the avx512 one on a
+// CPU that has AVX-512F), _neon on arm64; cross-compiled for arm64, it runs under
+// `qemu-aarch64-static -L /usr/aarch64-linux-gnu` (the float32 sweep takes minutes).
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -39,7 +34,7 @@ using VectorF32 = vector_set::F32x8;
 using VectorF64 = vector_set::F64x4;
 constexpr const char* kVectorSet = "avx2";
 #endif
-#undef SIMD_SOFTMAX_ISA_NAMESPACE
+#include "../binding/kernels/forget_isa.h"
 #include "../binding/kernels/scalar/softmax_scalar.cc"
 
 namespace {

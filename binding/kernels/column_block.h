@@ -1,5 +1,7 @@
 // Any other dim: a block of adjacent columns of a {dim_size, inner} slice, pass by pass.
-#pragma once
+// Guarded per instruction set, not per file: see forget_isa.h.
+#ifndef SIMD_SOFTMAX_ISA_COLUMN_BLOCK_H
+#define SIMD_SOFTMAX_ISA_COLUMN_BLOCK_H
 #include "isa_unit.h"
 
 #include <cstddef>
@@ -225,3 +227,4 @@ SIMD_SOFTMAX_ALWAYS_INLINE void column_factors(const typename V::Wide* total, ty
 }  // namespace SIMD_SOFTMAX_ISA_NAMESPACE
 }  // namespace simd_softmax
 
+#endif  // SIMD_SOFTMAX_ISA_COLUMN_BLOCK_H

@@ -1,5 +1,7 @@
 // Any other dim: kernels over the columns of {dim_size, inner} slices.
-#pragma once
+// Guarded per instruction set, not per file: see forget_isa.h.
+#ifndef SIMD_SOFTMAX_ISA_COLUMNS_H
+#define SIMD_SOFTMAX_ISA_COLUMNS_H
 #include "isa_unit.h"
 
 #include <algorithm>
@@ -151,3 +153,5 @@ void chunked_columns(const typename V::Scalar* input, typename V::Scalar* output
 
 }  // namespace SIMD_SOFTMAX_ISA_NAMESPACE
 }  // namespace simd_softmax
+
+#endif  // SIMD_SOFTMAX_ISA_COLUMNS_H

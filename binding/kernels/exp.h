@@ -15,7 +15,9 @@
 // Vectors whose lanes are all >= kFastMin (typical softmax input: no NaN, -inf or result below the
 // normal range) take a fast path with the same polynomial that scales by adding n to the exponent
 // bits; the results are the same to the bit except where the slow path's two-step scaling rounds.
-#pragma once
+// Guarded per instruction set, not per file: see forget_isa.h.
+#ifndef SIMD_SOFTMAX_ISA_EXP_H
+#define SIMD_SOFTMAX_ISA_EXP_H
 #include "isa_unit.h"
 
 #include <cstddef>
@@ -93,3 +95,4 @@ SIMD_SOFTMAX_ALWAYS_INLINE void exp_nonpositive_group(typename V::Vec (&x)[kCoun
 }  // namespace SIMD_SOFTMAX_ISA_NAMESPACE
 }  // namespace simd_softmax
 
+#endif  // SIMD_SOFTMAX_ISA_EXP_H

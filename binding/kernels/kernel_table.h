@@ -1,5 +1,7 @@
 // The kernel table of one instruction set, filled by named fields from its vector operation structs.
-#pragma once
+// Guarded per instruction set, not per file: see forget_isa.h.
+#ifndef SIMD_SOFTMAX_ISA_KERNEL_TABLE_H
+#define SIMD_SOFTMAX_ISA_KERNEL_TABLE_H
 #include "isa_unit.h"
 
 #include "columns.h"
@@ -63,3 +65,5 @@ constexpr KernelSet make_kernel_set(const char* isa) {
 
 }  // namespace SIMD_SOFTMAX_ISA_NAMESPACE
 }  // namespace simd_softmax
+
+#endif  // SIMD_SOFTMAX_ISA_KERNEL_TABLE_H

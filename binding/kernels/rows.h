@@ -1,5 +1,7 @@
 // Last dim: kernels over contiguous rows.
-#pragma once
+// Guarded per instruction set, not per file: see forget_isa.h.
+#ifndef SIMD_SOFTMAX_ISA_ROWS_H
+#define SIMD_SOFTMAX_ISA_ROWS_H
 #include "isa_unit.h"
 
 #include <algorithm>
@@ -304,3 +306,5 @@ void streamed_chunked_log_rows(const typename V::Scalar* input, typename V::Scal
 
 }  // namespace SIMD_SOFTMAX_ISA_NAMESPACE
 }  // namespace simd_softmax
+
+#endif  // SIMD_SOFTMAX_ISA_ROWS_H

@@ -1,6 +1,8 @@
 // Pieces of one line (a row, or the reduced dim of columns), for splitting it across threads; the
 // caller merges the pieces' (max, sum) and runs the last phase.
-#pragma once
+// Guarded per instruction set, not per file: see forget_isa.h.
+#ifndef SIMD_SOFTMAX_ISA_SEGMENTS_H
+#define SIMD_SOFTMAX_ISA_SEGMENTS_H
 #include "isa_unit.h"
 
 #include <cstddef>
@@ -95,3 +97,4 @@ void column_segment_apply(const typename V::Scalar* input, typename V::Scalar* o
 }  // namespace SIMD_SOFTMAX_ISA_NAMESPACE
 }  // namespace simd_softmax
 
+#endif  // SIMD_SOFTMAX_ISA_SEGMENTS_H

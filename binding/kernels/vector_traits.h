@@ -24,7 +24,9 @@
 //   optionally reduce_max(v) (the largest lane; no lane is NaN) and reduce_add(wide) (the sum of
 //     wide's lanes), in registers by halving steps, where a loop over stored lanes would make a
 //     chain of kLanes dependent operations (see HasReductions).
-#pragma once
+// Guarded per instruction set, not per file: see forget_isa.h.
+#ifndef SIMD_SOFTMAX_ISA_VECTOR_TRAITS_H
+#define SIMD_SOFTMAX_ISA_VECTOR_TRAITS_H
 #include "isa_unit.h"
 
 #include <cmath>
@@ -136,3 +138,4 @@ inline double sum_at_new_max(double sum, double old_max, double new_max) {
 }  // namespace SIMD_SOFTMAX_ISA_NAMESPACE
 }  // namespace simd_softmax
 
+#endif  // SIMD_SOFTMAX_ISA_VECTOR_TRAITS_H

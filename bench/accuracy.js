@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Accuracy of the active kernel set against a float64 reference, on the inputs of the torch 1.13
 // accuracy table in ../shared/notes/torch-semantics.md: randn * scale, rounded to the dtype.
-//   node tools/measure-accuracy.js            (SIMD_SOFTMAX_ISA=scalar to measure another set)
+//   node bench/accuracy.js            (SIMD_SOFTMAX_ISA=scalar to measure another set)
 // float32: max relative error where the reference is normal, in ulps too; max |row sum - 1|
 // (rows summed with compensation); log-softmax |err| / max(1, |ref|). float64: the same in double.
 'use strict';
 
 const { backend, logSoftmax, softmax } = require('..');
-const { gaussianArray } = require('../bench/random.js');
+const { gaussianArray } = require('./random.js');
 
 // Neumaier's compensated sum: exact to a few ulps of the result whatever the number of terms,
 // so the reference does not drop the tail terms a plain running sum loses.
