@@ -154,9 +154,8 @@ void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Scalar>& kern
     bounds(chunk, &begin, &end, &offset);
     SegmentStats* chunk_stats = stats.data() + chunk * inner;
     Scalar* exp_output = from_input ? nullptr : output + offset;
-    // Tall segments that store nothing sweep max and sum in one pass where the output streams.
-    const bool chunked = from_input && plan.stream_output && end - begin >= plan.chunked_min_rows;
-    kernels.column_stats(input + offset, exp_output, end - begin, inner, inner, chunked, chunk_stats);
+    kernels.column_stats(input + offset, exp_output, end - begin, inner, inner, sweeps_segment_chunked(plan, end - begin),
+                         chunk_stats);
     for (size_t c = 0; c < inner; ++c) {
       clear_minus_infinity_segment(input + offset + c, exp_output == nullptr ? nullptr : exp_output + c, end - begin,
                                    inner, &chunk_stats[c]);

@@ -83,6 +83,13 @@ struct Plan {
 
 Plan plan_job(const PlanRequest& request, const KernelSet& set);
 
+// The planner's rule for one segment of a kColumnSegments plan (segments differ in height by a
+// row): tall segments that store nothing sweep max and sum in one chunked pass where the output
+// streams, as tall whole slices do (columns.chunked).
+inline bool sweeps_segment_chunked(const Plan& plan, size_t segment_rows) {
+  return plan.segments_from_input && plan.stream_output && segment_rows >= plan.chunked_min_rows;
+}
+
 // Threads an async call may use: `requested` (setAsyncThreads) when nonzero, else every usable core
 // but one, which stays with the JS thread and its event loop; never more than the pool has.
 size_t async_thread_budget(size_t pool_threads, size_t usable_cores, size_t requested);
