@@ -13,7 +13,7 @@ struct SegmentStats {
   double sum;  // NaN when the segment holds NaN or +inf, or when max is -inf
 };
 
-// What the last phase over a segment of columns writes (TypedKernels::column_segment_apply).
+// What the last phase over a segment of columns writes (SegmentKernels::column_apply).
 enum class ColumnApply {
   kScaleStored,  // softmax: output = output * factors[c], the exponentials phase 1 stored, rescaled
   kSoftmax,      // output = e^(input - maxes[c]) * factors[c]
