@@ -15,7 +15,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { fail, root, run } = require('./lib/script.js').scriptHelpers('test:asan');
+const { fail, root, run } = require('./lib/script.js').scriptHelpers('test:sanitizers');
 const addon = path.join(root, 'build-asan', 'Release', 'simd_softmax.node');
 
 if (process.platform !== 'linux') fail('runs on Linux only (it preloads the sanitizer runtime with LD_PRELOAD)');
@@ -79,5 +79,5 @@ const found = fs.readdirSync(reports);
 for (const file of found) {
   console.error(`\n--- sanitizer report ${file} ---\n${fs.readFileSync(path.join(reports, file), 'utf8')}`);
 }
-console.log(`\ntest:asan: kernel sets ${isas.join(', ')}; jest ${failed ? 'FAILED' : 'passed'}; sanitizer reports: ${found.length}`);
+console.log(`\ntest:sanitizers: kernel sets ${isas.join(', ')}; jest ${failed ? 'FAILED' : 'passed'}; sanitizer reports: ${found.length}`);
 process.exit(failed || found.length > 0 ? 1 : 0);
