@@ -137,7 +137,7 @@ void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Scalar>& kern
   const bool log = job.op == Op::kLogSoftmax;
   const size_t segments = plan.segments;
   // Whether phase 2 computes from the input, with one M and one factor per column.
-  const bool from_input = plan.segments_from_input;
+  const bool from_input = segments_from_input(plan);
   const size_t inner = job.inner;
   const size_t chunks = job.outer * segments;
   // Per chunk and column: the segment's max and sum.

@@ -70,12 +70,10 @@ struct Plan {
   size_t piece_units;
   size_t pieces_per_slice;
   size_t pieces;
-  // Segment splits: segments per line; kColumnSegments also: whether phase 2 computes from the
-  // input (log-softmax, or an output that streams) rather than rescaling stored exponentials, what
-  // it writes, whether segments at least chunked_min_rows tall sweep max and sum in one pass, and
-  // the chunks of the merge.
+  // Segment splits: segments per line; kColumnSegments also: what phase 2 writes (from the input,
+  // or rescaling the exponentials phase 1 stored: see segments_from_input), whether segments at
+  // least chunked_min_rows tall sweep max and sum in one pass, and the chunks of the merge.
   size_t segments;
-  bool segments_from_input;
   ColumnApply segment_apply;
   size_t chunked_min_rows;
   size_t merge_chunks;
@@ -83,11 +81,15 @@ struct Plan {
 
 Plan plan_job(const PlanRequest& request, const KernelSet& set);
 
+// Whether phase 2 of a kColumnSegments plan computes from the input (log-softmax, or an output that
+// streams) instead of rescaling the exponentials phase 1 stored.
+inline bool segments_from_input(const Plan& plan) { return plan.segment_apply != ColumnApply::kScaleStored; }
+
 // The planner's rule for one segment of a kColumnSegments plan (segments differ in height by a
 // row): tall segments that store nothing sweep max and sum in one chunked pass where the output
 // streams, as tall whole slices do (columns.chunked).
 inline bool sweeps_segment_chunked(const Plan& plan, size_t segment_rows) {
-  return plan.segments_from_input && plan.stream_output && segment_rows >= plan.chunked_min_rows;
+  return segments_from_input(plan) && plan.stream_output && segment_rows >= plan.chunked_min_rows;
 }
 
 // Threads an async call may use: `requested` (setAsyncThreads) when nonzero, else every usable core

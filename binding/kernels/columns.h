@@ -83,23 +83,14 @@ void three_pass_columns(const typename V::Scalar* input, typename V::Scalar* out
   });
 }
 
-// Whether panels of columns of this output can be streamed (apply_streamed): the set joins vectors
-// (concat_shifted), and every row shares one alignment, a whole number of elements past
-// V::kStreamAlignment. If so, *shift is the number of lanes before the first aligned address of a row.
-// The planner asks the same question through KernelWidth::streams_columns and stream_alignment.
+// The lanes before the first address of a row that a streaming store may write (apply_streamed),
+// for an output the planner found streamable: every row then starts a whole number of elements past
+// the same alignment (plan_variant.h, streamable_columns), so one shift serves every row.
 template <class V>
-bool streamable_columns(const typename V::Scalar* output, size_t inner, size_t* shift) {
-  if constexpr (HasConcatShifted<V>::value) {
-    using Scalar = typename V::Scalar;
-    constexpr size_t kAlign = V::kStreamAlignment;
-    const size_t misaligned_bytes = reinterpret_cast<uintptr_t>(output) % kAlign;
-    if (inner * sizeof(Scalar) % kAlign != 0 || misaligned_bytes % sizeof(Scalar) != 0) return false;
-    *shift = misaligned_bytes == 0 ? 0 : (kAlign - misaligned_bytes) / sizeof(Scalar);
-    return true;
-  } else {
-    (void)output, (void)inner, (void)shift;
-    return false;
-  }
+size_t stream_shift(const typename V::Scalar* output) {
+  constexpr size_t kAlign = V::kStreamAlignment;
+  const size_t misaligned_bytes = reinterpret_cast<uintptr_t>(output) % kAlign;
+  return misaligned_bytes == 0 ? 0 : (kAlign - misaligned_bytes) / sizeof(typename V::Scalar);
 }
 
 // One block of a tall slice, written once: passes 1 and 2 chunk by chunk
@@ -120,13 +111,12 @@ void column_block_chunked(const typename V::Scalar* x, typename V::Scalar* y, si
 
 // Columns whose output goes straight to memory, block by block, whole panels written with streaming
 // stores (apply_streamed) and the other blocks with plain ones; the output must be streamable
-// (streamable_columns). kChunked: passes 1 and 2 in one sweep (column_block_chunked, columns.chunked_streamed),
+// (the planner checks it). kChunked: passes 1 and 2 in one sweep (column_block_chunked, columns.chunked_streamed),
 // else the three passes of log-softmax (columns.streamed). The same bits as the plain-store kernels.
 template <class V, bool kLog, bool kChunked>
 void streamed_columns(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
                       size_t inner, size_t columns) {
-  size_t shift = 0;
-  streamable_columns<V>(output, inner, &shift);
+  const size_t shift = stream_shift<V>(output);
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     constexpr size_t kVectors = decltype(vectors)::value;
     constexpr bool kPartial = decltype(partial)::value;

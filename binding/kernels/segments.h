@@ -61,14 +61,13 @@ void column_segment_stats(const typename V::Scalar* input, typename V::Scalar* e
 }
 
 // segments.column_apply: pass 3 over `rows` rows of columns [0, columns), as `what` says (see
-// ColumnApply). With `streamed` (not for kScaleStored; the output must be streamable_columns), whole
+// ColumnApply). With `streamed` (not for kScaleStored; the planner checked that the output allows it), whole
 // panels computed from the input are written with streaming stores.
 template <class V>
 void column_segment_apply(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t inner,
                           size_t columns, const typename V::Scalar* maxes, const typename V::Scalar* factors,
                           ColumnApply what, bool streamed) {
-  size_t shift = 0;
-  if (streamed) streamable_columns<V>(output, inner, &shift);
+  const size_t shift = streamed ? stream_shift<V>(output) : 0;
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     constexpr size_t kVectors = decltype(vectors)::value;
     constexpr bool kPartial = decltype(partial)::value;

@@ -75,10 +75,10 @@ void test_set(const KernelSet& set) {
   // One panel of columns and two threads: the reduced dim is cut into segments.
   p = plan_for(set, sm, f32, 1, 4096, 1024, 2);
   expect_plan(set, p, Variant::kColumnSegments, Split::kColumnSegments, 2, "[4096, 1024] dim 0, 2 threads");
-  check(p.segments_from_input && p.segment_apply == ColumnApply::kSoftmax, std::string(set.isa) + ": streamed segments compute from the input");
+  check(segments_from_input(p) && p.segment_apply == ColumnApply::kSoftmax, std::string(set.isa) + ": streamed segments compute from the input");
   p = plan_for(set, sm, f64, 1, 1024, 512, 2);
   expect_plan(set, p, Variant::kColumnSegments, Split::kColumnSegments, 2, "float64 [1024, 512] dim 0, 2 threads");
-  check(!p.segments_from_input && p.segment_apply == ColumnApply::kScaleStored, std::string(set.isa) + ": cached softmax segments rescale");
+  check(!segments_from_input(p) && p.segment_apply == ColumnApply::kScaleStored, std::string(set.isa) + ": cached softmax segments rescale");
   // Empty jobs plan nothing.
   p = plan_for(set, sm, f32, 0, 10, 1, 2);
   check(p.threads == 1 && p.split == Split::kNone, std::string(set.isa) + ": an empty job stays on the calling thread");
