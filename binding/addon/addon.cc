@@ -91,6 +91,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Object dtypes = Napi::Object::New(env);
   dtypes.Set("float32", static_cast<double>(Dtype::kFloat32));
   dtypes.Set("float64", static_cast<double>(Dtype::kFloat64));
+  dtypes.Set("float16", static_cast<double>(Dtype::kFloat16));
+  dtypes.Set("bfloat16", static_cast<double>(Dtype::kBFloat16));
   protocol.Set("ops", ops);
   protocol.Set("dtypes", dtypes);
   protocol.Set("opCount", static_cast<double>(kOpCount));

@@ -55,7 +55,8 @@ inline TypedArrayView read_typed_array(napi_env env, napi_value value, const cha
 
 // run() and runAsync() take six arguments, (kind, input, output, outer, dimSize, inner): kind is
 // op + kOpCount * dtype (see protocol in Init); input and output
-// are typed arrays of that dtype (possibly the same one). Raw Node-API: every call takes this path.
+// are typed arrays of that dtype (possibly the same one; Uint16Array views of the bits for float16 and
+// bfloat16, whatever array the user passed). Raw Node-API: every call takes this path.
 inline constexpr size_t kRunArguments = 6;
 
 struct JobArguments {
@@ -85,8 +86,6 @@ inline SoftmaxJob read_layout(napi_env env, napi_value kind_value, napi_value ou
   return job;
 }
 
-inline size_t element_bytes(Dtype dtype) { return dtype == Dtype::kFloat32 ? sizeof(float) : sizeof(double); }
-
 // outer * dim_size * inner, in double: the product of three counts may overflow size_t.
 inline double element_count(const SoftmaxJob& job) {
   return static_cast<double>(job.outer) * static_cast<double>(job.dim_size) * static_cast<double>(job.inner);
@@ -103,7 +102,9 @@ inline JobArguments read_job(napi_env env, napi_callback_info info) {
   const TypedArrayView output = read_typed_array(env, args[2], "output");
 
   // The buffers must be of the job's dtype and hold outer * dim_size * inner elements.
-  const napi_typedarray_type expected = job.dtype == Dtype::kFloat32 ? napi_float32_array : napi_float64_array;
+  const napi_typedarray_type expected = job.dtype == Dtype::kFloat32   ? napi_float32_array
+                                        : job.dtype == Dtype::kFloat64 ? napi_float64_array
+                                                                       : napi_uint16_array;
   if (input.type != expected || output.type != expected) throw_internal(env, "buffer type differs from dtype");
   const double elements = element_count(job);
   if (elements > static_cast<double>(input.length) || elements > static_cast<double>(output.length)) {

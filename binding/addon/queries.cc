@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../core/planner.h"
+#include "../core/typed_kernels.h"
 #include "../diagnostics/warnings.h"
 #include "../dispatch/kernel_dispatch.h"
 #include "../memory/huge_pages.h"
@@ -70,12 +71,13 @@ Napi::Value Explain(const Napi::CallbackInfo& info) {
   const KernelSet& set = active_kernel_set();
   PlanRequest request{job, async ? async_threads() : ThreadPool::shared().threads()};
   const Plan plan = plan_job(request, set);
-  const bool f32 = job.dtype == Dtype::kFloat32;
   const bool narrow = plan.width == Width::kNarrow;
-  const size_t lanes = f32 ? (narrow ? set.f32.narrow.lanes : set.f32.wide.lanes)
-                           : (narrow ? set.f64.narrow.lanes : set.f64.wide.lanes);
+  const size_t lanes = with_typed_kernels(job.dtype, set, [&](const auto& typed) {
+    return narrow ? typed.narrow.lanes : typed.wide.lanes;
+  });
   Napi::Object result = Napi::Object::New(env);
   result.Set("isa", set.isa);
+  if (job.dtype == Dtype::kBFloat16) result.Set("bf16Rounding", set.bf16_rounding);
   result.Set("variant", variant_name(plan.variant));
   result.Set("width", width_name(plan.width));
   result.Set("lanes", static_cast<double>(lanes));

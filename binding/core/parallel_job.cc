@@ -7,6 +7,7 @@
 
 #include "../kernels/tuning.h"
 #include "run_job.h"
+#include "typed_kernels.h"
 
 namespace simd_softmax {
 namespace {
@@ -35,47 +36,67 @@ void part_bounds(size_t total, size_t count, size_t index, size_t align, size_t*
   *end = cut(index + 1);
 }
 
+// Whether an element is NaN: all-ones exponent and a nonzero mantissa.
+bool is_nan(float value) { return std::isnan(value); }
+bool is_nan(double value) { return std::isnan(value); }
+bool is_nan(Float16 value) { return (value.bits & 0x7fffu) > 0x7c00u; }
+bool is_nan(BFloat16 value) { return (value.bits & 0x7fffu) > 0x7f80u; }
+
 // A segment whose line (a row, or a column of a slice) holds only -inf contributes nothing: its sum
 // becomes 0 and, for softmax, its stored exponentials (NaN, from -inf - -inf) become 0. One that also
 // holds a NaN keeps its NaN sum, which poisons the whole line as it should. The segment's elements
 // are input[k * stride] and exp_output[k * stride] for k in [0, count); exp_output is null for log-softmax.
-template <class Scalar>
-void clear_minus_infinity_segment(const Scalar* input, Scalar* exp_output, size_t count, size_t stride,
+template <class Element>
+void clear_minus_infinity_segment(const Element* input, Element* exp_output, size_t count, size_t stride,
                                   SegmentStats* stats) {
   if (stats->max != -std::numeric_limits<double>::infinity()) return;
   for (size_t k = 0; k < count; ++k) {
-    if (std::isnan(input[k * stride])) return;
+    if (is_nan(input[k * stride])) return;
   }
   stats->sum = 0.0;
+  stats->rest = 0.0;
   if (exp_output != nullptr) {
-    for (size_t k = 0; k < count; ++k) exp_output[k * stride] = 0;
+    for (size_t k = 0; k < count; ++k) exp_output[k * stride] = Element{};
   }
 }
 
 // Merges a line's `count` segments (segment s at first[s * stride]) into its (M, S): M the max of the
 // maxima, S the sum of s_i w_i, with each weight w_i = e^(m_i - M) written to weights[s] (1 for the
 // segment holding M, 0 for segments of only -inf, whose sum is 0 or NaN by now). A line of only -inf
-// gets S = NaN, as torch.
+// gets S = NaN, as torch. The rest (half precision) is that of the segments holding M plus all of
+// the others' weighted sums, whose terms are all below 1 at M.
 SegmentStats merge_segments(const SegmentStats* first, size_t stride, size_t count, double* weights) {
   constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
   double max = kMinusInfinity;
   for (size_t s = 0; s < count; ++s) max = std::max(max, first[s * stride].max);
-  double sum = 0.0;
+  double sum = 0.0, rest = 0.0;
   for (size_t s = 0; s < count; ++s) {
     const SegmentStats& part = first[s * stride];
     weights[s] = part.max == max ? 1.0 : part.max == kMinusInfinity ? 0.0 : exp_of_difference(part.max, max);
     sum += part.sum * weights[s];
+    rest += part.max == max ? part.rest : part.sum * weights[s];
   }
   if (max == kMinusInfinity) sum = std::numeric_limits<double>::quiet_NaN();
-  return SegmentStats{max, sum};
+  return SegmentStats{max, sum, rest};
+}
+
+// log(S) of a merged line: for half precision from its rest where S is below 2 (kernels' log_of_sum).
+template <class Element>
+double log_of_merged_sum(const SegmentStats& merged) {
+  if constexpr (kStoresExpInOutput<Element>) {
+    return std::log(merged.sum);
+  } else {
+    return merged.sum < 2.0 ? std::log1p(merged.rest) : std::log(merged.sum);
+  }
 }
 
 // One long row per segment group: (max, sum) per segment, merged per row, then normalised.
-template <class Scalar>
-void run_split_rows(const SoftmaxJob& job, const SegmentKernels<Scalar>& kernels, const Plan& plan, ThreadPool& pool) {
-  const Scalar* input = static_cast<const Scalar*>(job.input);
-  Scalar* output = static_cast<Scalar*>(job.output);
-  const bool log = job.op == Op::kLogSoftmax;
+template <class Element>
+void run_split_rows(const SoftmaxJob& job, const SegmentKernels<Element>& kernels, const Plan& plan, ThreadPool& pool) {
+  using Scalar = Compute<Element>;
+  const Element* input = static_cast<const Element*>(job.input);
+  Element* output = static_cast<Element*>(job.output);
+  const bool stored = !segments_from_input(plan);
   const size_t rows = job.outer;
   const size_t length = job.dim_size;
   const size_t segments = plan.segments;
@@ -84,14 +105,15 @@ void run_split_rows(const SoftmaxJob& job, const SegmentKernels<Scalar>& kernels
     part_bounds(length, segments, chunk % segments, kSegmentAlignment, begin, end);
   };
 
-  // Phase 1: each segment's max and sum of e^(x - segment max), softmax storing the exponentials.
+  // Phase 1: each segment's max and sum of e^(x - segment max), softmax storing the exponentials
+  // where the plan rescales them in phase 2.
   auto stats_phase = [&](size_t chunk) {
     size_t begin, end;
     bounds(chunk, &begin, &end);
     const size_t offset = (chunk / segments) * length + begin;
-    Scalar* exp_output = log ? nullptr : output + offset;
+    Element* exp_output = stored ? output + offset : nullptr;
     stats[chunk] = end > begin ? kernels.row_stats(input + offset, exp_output, end - begin)
-                               : SegmentStats{-std::numeric_limits<double>::infinity(), 0.0};
+                               : SegmentStats{-std::numeric_limits<double>::infinity(), 0.0, 0.0};
     clear_minus_infinity_segment(input + offset, exp_output, end - begin, 1, &stats[chunk]);
   };
   pool.run(rows * segments, ThreadPool::ChunkFunction(stats_phase), plan.threads);
@@ -103,19 +125,24 @@ void run_split_rows(const SoftmaxJob& job, const SegmentKernels<Scalar>& kernels
     row_stats[r] = merge_segments(&stats[r * segments], 1, segments, &weights[r * segments]);
   }
 
-  // Phase 2: softmax rescales each segment's exponentials by e^(m_i - M) / S; log-softmax writes
-  // (x - M) - log(S), exactly as the single-threaded kernel does.
+  // Phase 2: softmax rescales each segment's exponentials by e^(m_i - M) / S, or (half precision)
+  // writes e^(x - M) / S from the input; log-softmax writes (x - M) - log(S), exactly as the
+  // single-threaded kernel does.
   auto normalize_phase = [&](size_t chunk) {
     size_t begin, end;
     bounds(chunk, &begin, &end);
     const size_t offset = (chunk / segments) * length + begin;
     const SegmentStats& row = row_stats[chunk / segments];
-    if (log) {
-      kernels.log_normalize(input + offset, output + offset, end - begin, static_cast<Scalar>(row.max),
-                            static_cast<Scalar>(std::log(row.sum)));
-    } else {
-      // A -inf segment's exponentials are 0 by now, so its factor (0 / S) only has to carry a NaN S.
-      kernels.scale(output + offset, end - begin, static_cast<Scalar>(weights[chunk] / row.sum));
+    switch (plan.segment_apply) {
+      case ColumnApply::kLogSoftmax:
+        return kernels.log_normalize(input + offset, output + offset, end - begin, static_cast<Scalar>(row.max),
+                                     static_cast<Scalar>(log_of_merged_sum<Element>(row)));
+      case ColumnApply::kSoftmax:
+        return kernels.softmax_from_input(input + offset, output + offset, end - begin, static_cast<Scalar>(row.max),
+                                          static_cast<Scalar>(1.0 / row.sum));
+      case ColumnApply::kScaleStored:
+        // A -inf segment's exponentials are 0 by now, so its factor (0 / S) only has to carry a NaN S.
+        return kernels.scale(output + offset, end - begin, static_cast<Scalar>(weights[chunk] / row.sum));
     }
   };
   pool.run(rows * segments, ThreadPool::ChunkFunction(normalize_phase), plan.threads);
@@ -129,11 +156,12 @@ void run_split_rows(const SoftmaxJob& job, const SegmentKernels<Scalar>& kernels
 // take their max and sum chunk by chunk) and computes its results from the input in phase 2,
 // e^(x - M) / S, streamed to memory. On 2 threads, against storing, in separate processes
 // alternating: [4096, 1024] dim 0 1.30x-1.58x (float64 1.39x-1.43x).
-template <class Scalar>
-void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Scalar>& kernels, const Plan& plan,
+template <class Element>
+void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Element>& kernels, const Plan& plan,
                        ThreadPool& pool) {
-  const Scalar* input = static_cast<const Scalar*>(job.input);
-  Scalar* output = static_cast<Scalar*>(job.output);
+  using Scalar = Compute<Element>;
+  const Element* input = static_cast<const Element*>(job.input);
+  Element* output = static_cast<Element*>(job.output);
   const bool log = job.op == Op::kLogSoftmax;
   const size_t segments = plan.segments;
   // Whether phase 2 computes from the input, with one M and one factor per column.
@@ -153,7 +181,7 @@ void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Scalar>& kern
     size_t begin, end, offset;
     bounds(chunk, &begin, &end, &offset);
     SegmentStats* chunk_stats = stats.data() + chunk * inner;
-    Scalar* exp_output = from_input ? nullptr : output + offset;
+    Element* exp_output = from_input ? nullptr : output + offset;
     kernels.column_stats(input + offset, exp_output, end - begin, inner, inner, sweeps_segment_chunked(plan, end - begin),
                          chunk_stats);
     for (size_t c = 0; c < inner; ++c) {
@@ -180,7 +208,7 @@ void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Scalar>& kern
       const SegmentStats merged = merge_segments(&stats[first], inner, segments, weights.data());
       if (from_input) {
         column_maxes[column] = static_cast<Scalar>(merged.max);
-        factors[column] = static_cast<Scalar>(log ? std::log(merged.sum) : 1.0 / merged.sum);
+        factors[column] = static_cast<Scalar>(log ? log_of_merged_sum<Element>(merged) : 1.0 / merged.sum);
       } else {
         // A -inf segment's exponentials are 0 by now, so its factor (0 / S) only has to carry a NaN S.
         for (size_t s = 0; s < segments; ++s) factors[first + s * inner] = static_cast<Scalar>(weights[s] / merged.sum);
@@ -203,8 +231,8 @@ void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Scalar>& kern
   pool.run(chunks, ThreadPool::ChunkFunction(normalize_phase), plan.threads);
 }
 
-template <class Scalar>
-void run_planned(const SoftmaxJob& job, const KernelSet& kernel_set, const TypedKernels<Scalar>& kernels,
+template <class Element>
+void run_planned(const SoftmaxJob& job, const KernelSet& kernel_set, const TypedKernels<Element>& kernels,
                  const Plan& plan, ThreadPool& pool) {
   switch (plan.split) {
     case Split::kNone:
@@ -232,11 +260,7 @@ void run_planned(const SoftmaxJob& job, const KernelSet& kernel_set, const Typed
 }  // namespace
 
 void run_plan(const SoftmaxJob& job, const KernelSet& kernels, const Plan& plan, ThreadPool& pool) {
-  if (job.dtype == Dtype::kFloat32) {
-    run_planned(job, kernels, kernels.f32, plan, pool);
-  } else {
-    run_planned(job, kernels, kernels.f64, plan, pool);
-  }
+  with_typed_kernels(job.dtype, kernels, [&](const auto& typed) { run_planned(job, kernels, typed, plan, pool); });
 }
 
 void run_job_parallel(const SoftmaxJob& job, const KernelSet& kernels, ThreadPool& pool) {

@@ -15,16 +15,16 @@ namespace plan_detail {
 
 // Whether column panels of this output can be written with streaming stores on `width`: the set
 // joins shifted vectors, and every row starts a whole number of elements past the same alignment.
-template <class Scalar>
-inline bool streamable_columns(const KernelWidth<Scalar>& width, uintptr_t output, size_t inner) {
+template <class Element>
+inline bool streamable_columns(const KernelWidth<Element>& width, uintptr_t output, size_t inner) {
   if (!width.streams_columns) return false;
   const size_t misaligned_bytes = output % width.stream_alignment;
-  return inner * sizeof(Scalar) % width.stream_alignment == 0 && misaligned_bytes % sizeof(Scalar) == 0;
+  return inner * sizeof(Element) % width.stream_alignment == 0 && misaligned_bytes % sizeof(Element) == 0;
 }
 
 // The kernel for the job's lines, on one thread or on whole rows or columns per thread.
-template <class Scalar>
-inline void choose_variant(const PlanRequest& request, const TypedKernels<Scalar>& kernels, Plan* plan) {
+template <class Element>
+inline void choose_variant(const PlanRequest& request, const TypedKernels<Element>& kernels, Plan* plan) {
   const SoftmaxJob& job = request.job;
   const bool log = job.op == Op::kLogSoftmax;
   if (job.inner == 1) {
@@ -39,11 +39,13 @@ inline void choose_variant(const PlanRequest& request, const TypedKernels<Scalar
       plan->variant = Variant::kRowsSingleVector;
       return;
     }
-    const bool long_rows = job.dim_size * sizeof(Scalar) > request.limits.streaming_max_row_bytes;
+    const bool long_rows = job.dim_size * sizeof(Element) > request.limits.streaming_max_row_bytes;
     if (!plan->stream_output || (!log && long_rows)) {
       // Softmax rows too long for a scratch row compute in place: their exponentials would
-      // otherwise be computed twice (0.92x-1.11x when tried).
+      // otherwise be computed twice (0.92x-1.11x when tried). Half-precision outputs cannot hold
+      // the exponentials, so their softmax keeps them in a float32 scratch row.
       plan->variant = Variant::kRowsThreePass;
+      if (!log && !kStoresExpInOutput<Element>) plan->scratch_elements = job.dim_size;
       return;
     }
     plan->streamed_stores = true;
@@ -61,7 +63,7 @@ inline void choose_variant(const PlanRequest& request, const TypedKernels<Scalar
   // columns wide took 1.15x-1.25x longer on one masked AVX-512 vector than on AVX2's. Log-softmax
   // keeps the wide one: AVX2's partial stores were 1.3x-2x slower than AVX-512's masked ones.
   if (!log && job.inner < kernels.wide.lanes) plan->width = Width::kNarrow;
-  const KernelWidth<Scalar>& width = plan->width == Width::kNarrow ? kernels.narrow : kernels.wide;
+  const KernelWidth<Element>& width = plan->width == Width::kNarrow ? kernels.narrow : kernels.wide;
   if (!plan->stream_output) {
     plan->variant = Variant::kColumnsThreePass;
     return;
@@ -80,8 +82,8 @@ inline void choose_variant(const PlanRequest& request, const TypedKernels<Scalar
 }
 
 // The plan of the job on the calling thread alone: its variant, no split.
-template <class Scalar>
-inline Plan plan_unsplit(const PlanRequest& request, const TypedKernels<Scalar>& kernels) {
+template <class Element>
+inline Plan plan_unsplit(const PlanRequest& request, const TypedKernels<Element>& kernels) {
   const SoftmaxJob& job = request.job;
   Plan plan{};
   plan.width = Width::kWide;
@@ -94,7 +96,7 @@ inline Plan plan_unsplit(const PlanRequest& request, const TypedKernels<Scalar>&
   plan.segment_apply = ColumnApply::kScaleStored;
   plan.chunked_min_rows = request.limits.chunked_min_rows;
   const size_t elements = job.outer * job.dim_size * job.inner;
-  plan.stream_output = elements * sizeof(Scalar) >= request.limits.streaming_min_output_bytes;
+  plan.stream_output = elements * sizeof(Element) >= request.limits.streaming_min_output_bytes;
   choose_variant(request, kernels, &plan);
   return plan;
 }

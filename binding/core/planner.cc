@@ -4,6 +4,7 @@
 
 #include "../kernels/tuning.h"
 #include "plan_variant.h"
+#include "typed_kernels.h"
 
 namespace simd_softmax {
 namespace {
@@ -13,8 +14,8 @@ using plan_detail::streamable_columns;
 
 size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
 
-template <class Scalar>
-Plan plan_typed(const PlanRequest& request, const TypedKernels<Scalar>& kernels) {
+template <class Element>
+Plan plan_typed(const PlanRequest& request, const TypedKernels<Element>& kernels) {
   const SoftmaxJob& job = request.job;
   const PlannerLimits& limits = request.limits;
   Plan plan = plan_unsplit(request, kernels);
@@ -24,7 +25,8 @@ Plan plan_typed(const PlanRequest& request, const TypedKernels<Scalar>& kernels)
   plan.pieces = units;
   // Too small for a second thread (every staged call): the calling thread runs it all.
   if (request.threads <= 1 || elements < 2 * limits.min_elements_per_thread) return plan;
-  const size_t panel_columns = kColumnPanelBytes / sizeof(Scalar);
+  // The kernels' panels hold kColumnPanelBytes of per-column state in the compute type.
+  const size_t panel_columns = kColumnPanelBytes / sizeof(Compute<Element>);
   // Slices at least a panel wide, where the columns kernel works by panels.
   const bool panel_slices = job.inner >= panel_columns;
   size_t threads = std::min(request.threads, std::max<size_t>(1, elements / limits.min_elements_per_thread));
@@ -46,9 +48,11 @@ Plan plan_typed(const PlanRequest& request, const TypedKernels<Scalar>& kernels)
       plan.chunks = job.outer * segments;
       // Softmax stores its exponentials in phase 1 and rescales them in phase 2, unless the output
       // streams: then it computes from the input in phase 2, as log-softmax does (on 2 threads,
-      // [4096, 1024] dim 0 1.30x-1.58x against storing, float64 1.39x-1.43x).
-      plan.segment_apply = log ? ColumnApply::kLogSoftmax
-                               : plan.stream_output ? ColumnApply::kSoftmax : ColumnApply::kScaleStored;
+      // [4096, 1024] dim 0 1.30x-1.58x against storing, float64 1.39x-1.43x). Half-precision
+      // outputs cannot hold the exponentials: always from the input.
+      plan.segment_apply = log                                                      ? ColumnApply::kLogSoftmax
+                           : plan.stream_output || !kStoresExpInOutput<Element> ? ColumnApply::kSoftmax
+                                                                                    : ColumnApply::kScaleStored;
       plan.streamed_stores = plan.stream_output && plan.segment_apply != ColumnApply::kScaleStored &&
                              streamable_columns(kernels.wide, reinterpret_cast<uintptr_t>(job.output), job.inner);
       plan.merge_chunks = std::min(threads * kChunksPerThread, ceil_div(job.outer * job.inner, kColumnAlignment));
@@ -66,6 +70,11 @@ Plan plan_typed(const PlanRequest& request, const TypedKernels<Scalar>& kernels)
     plan.split = Split::kRowSegments;
     plan.streamed_stores = false;
     plan.scratch_elements = 0;
+    // Phase 2 rescales the exponentials phase 1 stored, or (log-softmax, half precision) computes
+    // from the input.
+    plan.segment_apply = job.op == Op::kLogSoftmax             ? ColumnApply::kLogSoftmax
+                         : kStoresExpInOutput<Element> ? ColumnApply::kScaleStored
+                                                               : ColumnApply::kSoftmax;
     plan.segments = std::min(ceil_div(threads * kChunksPerThread, job.outer), ceil_div(job.dim_size, kSegmentAlignment));
     plan.chunks = job.outer * plan.segments;
     return plan;
@@ -95,7 +104,7 @@ size_t async_thread_budget(size_t pool_threads, size_t usable_cores, size_t requ
 size_t work_units(const SoftmaxJob& job) { return job.inner == 1 ? job.outer : job.outer * job.inner; }
 
 Plan plan_job(const PlanRequest& request, const KernelSet& set) {
-  return request.job.dtype == Dtype::kFloat32 ? plan_typed(request, set.f32) : plan_typed(request, set.f64);
+  return with_typed_kernels(request.job.dtype, set, [&](const auto& typed) { return plan_typed(request, typed); });
 }
 
 const char* variant_name(Variant variant) {

@@ -3,32 +3,42 @@
 #include <vector>
 
 #include "plan_variant.h"
+#include "typed_kernels.h"
 
 namespace simd_softmax {
 namespace {
 
-template <class Scalar>
-void run_typed(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, const Plan& plan, size_t begin,
+// Scratch rows up to this many elements live on the stack (4 KiB of float32), longer ones on the heap.
+constexpr size_t kStackScratchElements = 1024;
+
+template <class Element>
+void run_typed(const SoftmaxJob& job, const TypedKernels<Element>& kernels, const Plan& plan, size_t begin,
                size_t end) {
-  const Scalar* input = static_cast<const Scalar*>(job.input);
-  Scalar* output = static_cast<Scalar*>(job.output);
-  const KernelWidth<Scalar>& width = plan.width == Width::kNarrow ? kernels.narrow : kernels.wide;
-  const OpKernels<Scalar>& op = job.op == Op::kLogSoftmax ? width.log_softmax : width.softmax;
+  const Element* input = static_cast<const Element*>(job.input);
+  Element* output = static_cast<Element*>(job.output);
+  const KernelWidth<Element>& width = plan.width == Width::kNarrow ? kernels.narrow : kernels.wide;
+  const OpKernels<Element>& op = job.op == Op::kLogSoftmax ? width.log_softmax : width.softmax;
   if (job.inner == 1) {
     // Last dim: units are rows.
-    const Scalar* first_input = input + begin * job.dim_size;
-    Scalar* first_output = output + begin * job.dim_size;
+    const Element* first_input = input + begin * job.dim_size;
+    Element* first_output = output + begin * job.dim_size;
     const size_t rows = end - begin;
-    switch (plan.variant) {
-      case Variant::kRowsSingleVector: return op.rows_single_vector(first_input, first_output, rows, job.dim_size);
-      case Variant::kRowsThreePass: return op.rows_three_pass(first_input, first_output, rows, job.dim_size);
-      case Variant::kRowsStreamedChunked:
-        return op.rows_streamed_chunked(first_input, first_output, rows, job.dim_size);
-      default: {
-        std::vector<Scalar> scratch(plan.scratch_elements);
-        return op.rows_streamed(first_input, first_output, rows, job.dim_size, scratch.data());
-      }
+    if (plan.variant == Variant::kRowsSingleVector) {
+      return op.rows_single_vector(first_input, first_output, rows, job.dim_size);
     }
+    if (plan.variant == Variant::kRowsStreamedChunked) {
+      return op.rows_streamed_chunked(first_input, first_output, rows, job.dim_size);
+    }
+    // The scratch row the plan asks for (null when it asks for none).
+    Compute<Element> stack_scratch[kStackScratchElements];
+    std::vector<Compute<Element>> heap_scratch(plan.scratch_elements > kStackScratchElements ? plan.scratch_elements : 0);
+    Compute<Element>* scratch = plan.scratch_elements == 0 ? nullptr
+                                : heap_scratch.empty()     ? stack_scratch
+                                                           : heap_scratch.data();
+    if (plan.variant == Variant::kRowsThreePass) {
+      return op.rows_three_pass(first_input, first_output, rows, job.dim_size, scratch);
+    }
+    return op.rows_streamed(first_input, first_output, rows, job.dim_size, scratch);
   }
   // Other dims: unit u is column u % inner of outer slice u / inner; walk the range slice by slice.
   const auto columns_kernel = plan.variant == Variant::kColumnsStreamed          ? op.columns_streamed
@@ -52,22 +62,16 @@ void run_typed(const SoftmaxJob& job, const TypedKernels<Scalar>& kernels, const
 
 void run_work_units(const SoftmaxJob& job, const KernelSet& kernels, const Plan& plan, size_t begin, size_t end) {
   if (begin >= end || job.dim_size == 0) return;
-  if (job.dtype == Dtype::kFloat32) {
-    run_typed(job, kernels.f32, plan, begin, end);
-  } else {
-    run_typed(job, kernels.f64, plan, begin, end);
-  }
+  with_typed_kernels(job.dtype, kernels, [&](const auto& typed) { run_typed(job, typed, plan, begin, end); });
 }
 
 void run_job(const SoftmaxJob& job, const KernelSet& kernels) {
   if (job.dim_size == 0 || work_units(job) == 0) return;
   // The planner's one-thread plan, inlined: every staged call comes here.
   const PlanRequest request{job, 1};
-  if (job.dtype == Dtype::kFloat32) {
-    run_typed(job, kernels.f32, plan_detail::plan_unsplit(request, kernels.f32), 0, work_units(job));
-  } else {
-    run_typed(job, kernels.f64, plan_detail::plan_unsplit(request, kernels.f64), 0, work_units(job));
-  }
+  with_typed_kernels(job.dtype, kernels, [&](const auto& typed) {
+    run_typed(job, typed, plan_detail::plan_unsplit(request, typed), 0, work_units(job));
+  });
 }
 
 }  // namespace simd_softmax

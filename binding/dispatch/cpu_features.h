@@ -3,10 +3,13 @@
 
 namespace simd_softmax {
 
-// AVX2 and FMA instructions, with the OS saving the 256-bit register state.
+// AVX2, FMA and F16C instructions, with the OS saving the 256-bit register state.
 bool cpu_supports_avx2_fma();
 
-// AVX-512F (with AVX2 and FMA), with the OS saving the opmask and 512-bit register state.
+// AVX-512F (with AVX2, FMA and F16C), with the OS saving the opmask and 512-bit register state.
 bool cpu_supports_avx512f();
+
+// AVX512-BF16 and AVX-512BW (which the compiler's -mavx512bf16 implies) on top of AVX-512F.
+bool cpu_supports_avx512_bf16();
 
 }  // namespace simd_softmax

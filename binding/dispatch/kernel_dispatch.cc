@@ -20,6 +20,7 @@ bool always() { return true; }
 // Every kernel set this build knows, best first; the last one runs anywhere.
 const Candidate kCandidates[] = {
 #if defined(SIMD_SOFTMAX_HAVE_AVX512)
+    {"avx512_bf16", &avx512_bf16_kernel_set, &cpu_supports_avx512_bf16},
     {"avx512", &avx512_kernel_set, &cpu_supports_avx512f},
 #endif
 #if defined(SIMD_SOFTMAX_HAVE_AVX2)
@@ -32,7 +33,7 @@ const Candidate kCandidates[] = {
 };
 
 // Names users may ask for, including sets that exist only in builds for other CPUs.
-const char* const kKnownIsas[] = {"avx512", "avx2", "neon", "scalar"};
+const char* const kKnownIsas[] = {"avx512_bf16", "avx512", "avx2", "neon", "scalar"};
 
 const KernelSet& best_runnable() {
   for (const Candidate& candidate : kCandidates) {
@@ -62,8 +63,8 @@ const KernelSet& choose() {
                                                     requested + " kernels; using " + fallback.isa);
   } else {
     report_warning("SIMD_SOFTMAX_ISA_FALLBACK", std::string("SIMD_SOFTMAX_ISA=") + requested +
-                                                    " is not a kernel set (expected scalar, avx2, avx512, neon or "
-                                                    "auto); using " + fallback.isa);
+                                                    " is not a kernel set (expected scalar, avx2, avx512, avx512_bf16, "
+                                                    "neon or auto); using " + fallback.isa);
   }
   return fallback;
 }

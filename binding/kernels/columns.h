@@ -16,23 +16,27 @@ namespace simd_softmax {
 namespace SIMD_SOFTMAX_ISA_NAMESPACE {
 
 // One block of a {dim_size, inner} slice, all three passes. Softmax stores its exponentials in
-// pass 2 and rescales them in place; log-softmax writes from the input, streamed where `streamed`
-// (see write_from_input).
+// pass 2 and rescales them in place where the output holds them exactly (float32, float64); else,
+// as log-softmax, pass 3 writes from the input, streamed where `streamed` (see write_from_input).
 template <class V, bool kLog, size_t kVectors, bool kPartial>
-void column_block(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner,
-                  size_t count, bool streamed = false, size_t shift = 0) {
+void column_block(const ElementT<V>* x, ElementT<V>* y, size_t dim_size, size_t inner, size_t count,
+                  bool streamed = false, size_t shift = 0) {
   using Block = ColumnBlock<V, kVectors, kPartial>;
+  constexpr bool kStoreExp = !kLog && kStoresExpInOutput<ElementT<V>>;
   typename V::Vec max_v[kVectors];
   typename V::Wide total[kVectors];
   // Blocks small enough that their input and output stay in L2 prefetch the output in pass 2.
   const bool fits_l2 = dim_size * kVectors * sizeof(typename V::Vec) <= kPrefetchOutputMaxBlockBytes;
-  Block::template stats<!kLog>(x, y, dim_size, inner, count, max_v, total, fits_l2 ? y : nullptr);
+  // Log-softmax of half precision also sums the rest (see kTracksRest).
+  constexpr bool kRest = kLog && kTracksRest<V>;
+  typename V::Wide rest[kVectors];
+  Block::template stats<kStoreExp, kRest>(x, y, dim_size, inner, count, max_v, total, fits_l2 ? y : nullptr, rest);
   typename V::Vec factor_v[kVectors];
-  column_factors<V, kLog, kVectors>(total, factor_v);
-  if constexpr (kLog) {
-    Block::template write_from_input<kLog>(x, y, dim_size, inner, count, max_v, factor_v, streamed, shift);
-  } else {
+  column_factors<V, kLog, kVectors>(total, factor_v, kRest ? rest : nullptr);
+  if constexpr (kStoreExp) {
     Block::scale_stored(y, dim_size, inner, count, factor_v);
+  } else {
+    Block::template write_from_input<kLog>(x, y, dim_size, inner, count, max_v, factor_v, streamed, shift);
   }
 }
 
@@ -75,8 +79,7 @@ SIMD_SOFTMAX_ALWAYS_INLINE void for_each_column_block(size_t columns, BlockFunct
 // columns.three_pass: columns [0, columns) of one {dim_size, inner} slice, block by block, each
 // block in three passes (column_block), all with plain stores.
 template <class V, bool kLog>
-void three_pass_columns(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
-                        size_t inner, size_t columns) {
+void three_pass_columns(const ElementT<V>* input, ElementT<V>* output, size_t dim_size, size_t inner, size_t columns) {
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     column_block<V, kLog, decltype(vectors)::value, decltype(partial)::value>(input + c, output + c, dim_size,
                                                                               inner, count);
@@ -87,10 +90,10 @@ void three_pass_columns(const typename V::Scalar* input, typename V::Scalar* out
 // for an output the planner found streamable: every row then starts a whole number of elements past
 // the same alignment (plan_variant.h, streamable_columns), so one shift serves every row.
 template <class V>
-size_t stream_shift(const typename V::Scalar* output) {
+size_t stream_shift(const ElementT<V>* output) {
   constexpr size_t kAlign = V::kStreamAlignment;
   const size_t misaligned_bytes = reinterpret_cast<uintptr_t>(output) % kAlign;
-  return misaligned_bytes == 0 ? 0 : (kAlign - misaligned_bytes) / sizeof(typename V::Scalar);
+  return misaligned_bytes == 0 ? 0 : (kAlign - misaligned_bytes) / sizeof(ElementT<V>);
 }
 
 // One block of a tall slice, written once: passes 1 and 2 chunk by chunk
@@ -98,14 +101,16 @@ size_t stream_shift(const typename V::Scalar* output) {
 // (see write_from_input). The input is read twice from beyond L2, where the three passes read it
 // three times (log-softmax) or twice, plus the stored exponentials once (softmax).
 template <class V, bool kLog, size_t kVectors, bool kPartial>
-void column_block_chunked(const typename V::Scalar* x, typename V::Scalar* y, size_t dim_size, size_t inner,
-                          size_t count, bool streamed, size_t shift) {
+void column_block_chunked(const ElementT<V>* x, ElementT<V>* y, size_t dim_size, size_t inner, size_t count,
+                          bool streamed, size_t shift) {
   using Block = ColumnBlock<V, kVectors, kPartial>;
   typename V::Vec max_v[kVectors];
   typename V::Wide total[kVectors];
-  Block::chunked_stats(x, dim_size, inner, count, max_v, total);
+  constexpr bool kRest = kLog && kTracksRest<V>;
+  typename V::Wide rest[kVectors];
+  Block::chunked_stats(x, dim_size, inner, count, max_v, total, kRest ? rest : nullptr);
   typename V::Vec factor_v[kVectors];
-  column_factors<V, kLog, kVectors>(total, factor_v);
+  column_factors<V, kLog, kVectors>(total, factor_v, kRest ? rest : nullptr);
   Block::template write_from_input<kLog>(x, y, dim_size, inner, count, max_v, factor_v, streamed, shift);
 }
 
@@ -114,8 +119,7 @@ void column_block_chunked(const typename V::Scalar* x, typename V::Scalar* y, si
 // (the planner checks it). kChunked: passes 1 and 2 in one sweep (column_block_chunked, columns.chunked_streamed),
 // else the three passes of log-softmax (columns.streamed). The same bits as the plain-store kernels.
 template <class V, bool kLog, bool kChunked>
-void streamed_columns(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size,
-                      size_t inner, size_t columns) {
+void streamed_columns(const ElementT<V>* input, ElementT<V>* output, size_t dim_size, size_t inner, size_t columns) {
   const size_t shift = stream_shift<V>(output);
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     constexpr size_t kVectors = decltype(vectors)::value;
@@ -133,8 +137,7 @@ void streamed_columns(const typename V::Scalar* input, typename V::Scalar* outpu
 // columns.chunked: column_block_chunked in every block, with plain stores (a tall slice whose output
 // cannot be streamed). The same bits as streamed_columns<V, kLog, true>.
 template <class V, bool kLog>
-void chunked_columns(const typename V::Scalar* input, typename V::Scalar* output, size_t dim_size, size_t inner,
-                     size_t columns) {
+void chunked_columns(const ElementT<V>* input, ElementT<V>* output, size_t dim_size, size_t inner, size_t columns) {
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     column_block_chunked<V, kLog, decltype(vectors)::value, decltype(partial)::value>(input + c, output + c, dim_size,
                                                                                       inner, count, false, 0);

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 
+#include "kernel_set.h"
+
 namespace simd_softmax {
 
 template <class Scalar>
@@ -57,6 +59,28 @@ struct ExpConstants<double> {
       0x1.ad7f77e90c3bdp-26, 0x1.28ad68a523075p-22, 0x1.71df253bf587dp-19, 0x1.a0199a16df503p-16,
       0x1.a01a012a68fb7p-13, 0x1.6c16c184266dep-10, 0x1.1111111127b9dp-7,  0x1.555555555088cp-5,
       0x1.55555555554fap-3,  0x1.000000000000ap-1,  0x1.0000000000000p+0};
+};
+
+// The exp that kernels writing Element use: the float32 and float64 ones above, and for half-precision
+// outputs float32's with a shorter polynomial (the range reduction, the paths and the handling of
+// -inf, NaN and subnormal results are float32's). The results are rounded to 11 (float16) or 8
+// (bfloat16) significant bits, so e^x needs only about 2^-16 or 2^-12 relative accuracy for every
+// result to stay within one ulp of the exact one rounded once.
+template <class Element>
+struct ExpConstantsForOutput : ExpConstants<Element> {};
+
+template <>
+struct ExpConstantsForOutput<Float16> : ExpConstants<float> {
+  // e^r ~ 1 + r (c1 + r (c2 + r (c3 + r c4))): relative error 2.8e-6 (fit_exp_polynomial.py 4).
+  static constexpr size_t kPolyDegree = 4;
+  static constexpr float kPoly[kPolyDegree] = {0x1.541480p-5f, 0x1.57cf54p-3f, 0x1.0003f6p-1f, 0x1.fffba6p-1f};
+};
+
+template <>
+struct ExpConstantsForOutput<BFloat16> : ExpConstants<float> {
+  // e^r ~ 1 + r (c1 + r (c2 + r c3)): relative error 1.0e-4 (fit_exp_polynomial.py 3).
+  static constexpr size_t kPolyDegree = 3;
+  static constexpr float kPoly[kPolyDegree] = {0x1.524900p-3f, 0x1.021deap-1f, 0x1.000cdcp+0f};
 };
 
 }  // namespace simd_softmax

@@ -3,38 +3,74 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace simd_softmax {
+
+// Half-precision elements as they sit in memory: the bits of an IEEE binary16 number and of a
+// bfloat16 (the top half of a float32). Kernels widen them to float32 on load and round to nearest
+// even on store; distinct types so that the two tables cannot be confused.
+struct Float16 {
+  uint16_t bits;
+};
+struct BFloat16 {
+  uint16_t bits;
+};
+
+// The type an element is computed in: itself for float32 and float64, float32 for half precision.
+template <class Element>
+struct ComputeOf {
+  using type = Element;
+};
+template <>
+struct ComputeOf<Float16> {
+  using type = float;
+};
+template <>
+struct ComputeOf<BFloat16> {
+  using type = float;
+};
+template <class Element>
+using Compute = typename ComputeOf<Element>::type;
+
+// Whether a softmax may keep its exponentials in the output: only where the output holds them
+// exactly (storing them in half precision would round every result twice).
+template <class Element>
+constexpr bool kStoresExpInOutput = sizeof(Element) == sizeof(Compute<Element>);
 
 // The max of a row segment and the sum of e^(x - max) over it: segments of one row merge
 // associatively, (m1, s1) + (m2, s2) = (M, s1 e^(m1 - M) + s2 e^(m2 - M)) with M = max(m1, m2).
 struct SegmentStats {
-  double max;  // NaN is ignored; -inf when the segment holds only -inf and NaN
-  double sum;  // NaN when the segment holds NaN or +inf, or when max is -inf
+  double max;   // NaN is ignored; -inf when the segment holds only -inf and NaN
+  double sum;   // NaN when the segment holds NaN or +inf, or when max is -inf
+  double rest;  // half precision: the sum without its terms equal to 1 (see log_of_sum); else unused
 };
 
 // What the last phase over a segment of columns writes (SegmentKernels::column_apply).
 enum class ColumnApply {
   kScaleStored,  // softmax: output = output * factors[c], the exponentials phase 1 stored, rescaled
+                 // (float32 and float64 only: see kStoresExpInOutput)
   kSoftmax,      // output = e^(input - maxes[c]) * factors[c]
   kLogSoftmax,   // output = (input - maxes[c]) - factors[c]
 };
 
-// The kernels of one op (softmax or log-softmax) on vectors of one width. Each computes; none
-// chooses: the planner (core/planner.h) decides which runs for a job. Entries an op does not have are null.
+// The kernels of one op (softmax or log-softmax) on vectors of one width, for elements of one
+// dtype (Scalar: float, double, Float16 or BFloat16). Each computes; none chooses: the planner
+// (core/planner.h) decides which runs for a job. Entries an op does not have are null.
 template <class Scalar>
 struct OpKernels {
   // `rows` contiguous rows of `row_length` elements: row r is input[r * row_length ...].
   using RowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length);
-  // The same, with scratch: row_length elements (softmax), unused by log-softmax.
+  // The same, with scratch of row_length compute elements where the plan has scratch_elements
+  // (softmax whose exponentials cannot stay in the output), else null.
   using ScratchRowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length,
-                                     Scalar* scratch);
+                                     Compute<Scalar>* scratch);
   // Columns [0, columns) of one {dim_size, inner} slice: element (k, c) is input[k * inner + c].
   using ColumnsKernel = void (*)(const Scalar* input, Scalar* output, size_t dim_size, size_t inner,
                                  size_t columns);
 
   RowsKernel rows_single_vector;      // rows of at most `lanes` elements, each kept in a register
-  RowsKernel rows_three_pass;         // any row: max; sum of exp (softmax storing it); normalise
+  ScratchRowsKernel rows_three_pass;  // any row: max; sum of exp (softmax storing it); normalise
   ScratchRowsKernel rows_streamed;    // as three_pass, the output written once with streaming stores
   RowsKernel rows_streamed_chunked;   // log-softmax only: streamed, max and sum in one chunked sweep
   ColumnsKernel columns_three_pass;   // three passes per block of columns, plain stores
@@ -58,10 +94,14 @@ template <class Scalar>
 struct SegmentKernels {
   // The stats of a row segment, also writing e^(x - segment max) to exp_output unless it is null.
   using RowStatsKernel = SegmentStats (*)(const Scalar* input, Scalar* exp_output, size_t length);
-  // data = data * factor.
-  using ScaleKernel = void (*)(Scalar* data, size_t length, Scalar factor);
+  // data = data * factor (the exponentials row_stats stored; null where kStoresExpInOutput is false).
+  using ScaleKernel = void (*)(Scalar* data, size_t length, Compute<Scalar> factor);
+  // output = e^(input - max) * factor, the exponentials computed again.
+  using SoftmaxApplyKernel = void (*)(const Scalar* input, Scalar* output, size_t length, Compute<Scalar> max,
+                                      Compute<Scalar> factor);
   // output = (input - max) - log_sum.
-  using LogNormalizeKernel = void (*)(const Scalar* input, Scalar* output, size_t length, Scalar max, Scalar log_sum);
+  using LogNormalizeKernel = void (*)(const Scalar* input, Scalar* output, size_t length, Compute<Scalar> max,
+                                      Compute<Scalar> log_sum);
   // Row segments of columns (element (k, c) at k * inner + c; `rows` rows of columns [0, columns)):
   // each column's max and sum of e^(x - max) into stats[c], also writing the exponentials to
   // exp_output unless it is null; `chunked` (exp_output null) sweeps max and sum in one pass.
@@ -70,10 +110,12 @@ struct SegmentKernels {
   // The output as `what` says (maxes unused for kScaleStored); `streamed`: whole panels from the
   // input with streaming stores (the output must allow it: KernelWidth::streams_columns and alignment).
   using ColumnApplyKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t inner, size_t columns,
-                                     const Scalar* maxes, const Scalar* factors, ColumnApply what, bool streamed);
+                                     const Compute<Scalar>* maxes, const Compute<Scalar>* factors, ColumnApply what,
+                                     bool streamed);
 
   RowStatsKernel row_stats;
   ScaleKernel scale;
+  SoftmaxApplyKernel softmax_from_input;
   LogNormalizeKernel log_normalize;
   ColumnStatsKernel column_stats;
   ColumnApplyKernel column_apply;
@@ -87,9 +129,13 @@ struct TypedKernels {
 };
 
 struct KernelSet {
-  const char* isa;  // "scalar", "avx2", "avx512" or "neon"
+  const char* isa;  // "scalar", "avx2", "avx512", "avx512_bf16" or "neon"
   TypedKernels<float> f32;
   TypedKernels<double> f64;
+  TypedKernels<Float16> f16;
+  TypedKernels<BFloat16> bf16;
+  // How bfloat16 stores round: "native" (AVX512-BF16's VCVTNEPS2BF16) or "integer" (bit arithmetic).
+  const char* bf16_rounding;
 };
 
 // One accessor per kernel set compiled into this build; each lives in its own translation unit
@@ -100,6 +146,7 @@ const KernelSet& avx2_kernel_set();
 #endif
 #if defined(SIMD_SOFTMAX_HAVE_AVX512)
 const KernelSet& avx512_kernel_set();
+const KernelSet& avx512_bf16_kernel_set();  // avx512 with AVX512-BF16 bfloat16 stores
 #endif
 #if defined(SIMD_SOFTMAX_HAVE_NEON)
 const KernelSet& neon_kernel_set();

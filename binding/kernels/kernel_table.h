@@ -5,6 +5,7 @@
 #include "isa_unit.h"
 
 #include "columns.h"
+#include "half_vectors.h"
 #include "kernel_set.h"
 #include "rows.h"
 #include "segments.h"
@@ -14,8 +15,8 @@ namespace simd_softmax {
 namespace SIMD_SOFTMAX_ISA_NAMESPACE {
 
 template <class V, bool kLog>
-constexpr OpKernels<typename V::Scalar> make_op_kernels() {
-  OpKernels<typename V::Scalar> op{};
+constexpr OpKernels<ElementT<V>> make_op_kernels() {
+  OpKernels<ElementT<V>> op{};
   op.rows_single_vector = &single_vector_rows<V, kLog>;
   op.rows_three_pass = &three_pass_rows<V, kLog>;
   op.rows_streamed = &streamed_rows<V, kLog>;
@@ -30,8 +31,8 @@ constexpr OpKernels<typename V::Scalar> make_op_kernels() {
 }
 
 template <class V>
-constexpr KernelWidth<typename V::Scalar> make_width() {
-  KernelWidth<typename V::Scalar> width{};
+constexpr KernelWidth<ElementT<V>> make_width() {
+  KernelWidth<ElementT<V>> width{};
   width.lanes = V::kLanes;
   width.stream_alignment = V::kStreamAlignment;
   width.streams_columns = HasConcatShifted<V>::value;
@@ -41,25 +42,30 @@ constexpr KernelWidth<typename V::Scalar> make_width() {
 }
 
 template <class V>
-constexpr TypedKernels<typename V::Scalar> make_typed_kernels() {
-  TypedKernels<typename V::Scalar> typed{};
+constexpr TypedKernels<ElementT<V>> make_typed_kernels() {
+  TypedKernels<ElementT<V>> typed{};
   typed.wide = make_width<V>();
   typed.narrow = make_width<typename NarrowOf<V>::type>();
   typed.segments.row_stats = &segment_stats<V>;
-  typed.segments.scale = &row_scale<V>;
+  if constexpr (kStoresExpInOutput<ElementT<V>>) typed.segments.scale = &row_scale_in_place<V>;
+  typed.segments.softmax_from_input = &row_softmax_from_input<V>;
   typed.segments.log_normalize = &row_log_normalize<V>;
   typed.segments.column_stats = &column_segment_stats<V>;
   typed.segments.column_apply = &column_segment_apply<V>;
   return typed;
 }
 
-// The kernel table of this instruction set, from its float32 and float64 operation structs.
-template <class F32, class F64>
-constexpr KernelSet make_kernel_set(const char* isa) {
+// The kernel table of this instruction set, from its float32, float64, float16 and bfloat16
+// operation structs; bf16_rounding names how BF16 rounds (KernelSet::bf16_rounding).
+template <class F32, class F64, class F16, class BF16>
+constexpr KernelSet make_kernel_set(const char* isa, const char* bf16_rounding) {
   KernelSet set{};
   set.isa = isa;
   set.f32 = make_typed_kernels<F32>();
   set.f64 = make_typed_kernels<F64>();
+  set.f16 = make_typed_kernels<F16>();
+  set.bf16 = make_typed_kernels<BF16>();
+  set.bf16_rounding = bf16_rounding;
   return set;
 }
 

@@ -19,7 +19,7 @@ namespace SIMD_SOFTMAX_ISA_NAMESPACE {
 
 // Largest element of a row, ignoring NaN (a NaN still poisons the row through the sum later).
 template <class V>
-typename V::Scalar row_max(const typename V::Scalar* x, size_t n) {
+typename V::Scalar row_max(const ElementT<V>* x, size_t n) {
   using Vec = typename V::Vec;
   constexpr size_t L = V::kLanes;
   const Vec minus_inf = V::set1(-std::numeric_limits<typename V::Scalar>::infinity());
@@ -38,17 +38,20 @@ typename V::Scalar row_max(const typename V::Scalar* x, size_t n) {
   return horizontal_max<V>(V::max(V::max(m0, m1), V::max(m2, m3)));
 }
 
-// Sum of e^(x - max) over a row, in double; with kStoreExp also writes each e^(x - max) to y.
+// Sum of e^(x - max) over a row, in double; with kStoreExp also writes each e^(x - max) to y (the
+// output where it holds them exactly, else a float32 scratch row); with kRest also the sum of the
+// terms other than exactly 1 to *rest (see kTracksRest).
 // With next_row, next_row's cache lines are prefetched into L2 on the way, those under each
 // four-vector step during that step (all but the last few vectors' worth), so that the next row's
 // pass 1 finds them there instead of waiting on memory. With output (log-softmax, which stores
 // nothing here), the output row's lines under each step are prefetched into L1 for writing, so that
 // pass 3's stores find them there: pass 3 has too little arithmetic to hide the misses, and this
 // pass has the exponentials.
-template <class V, bool kStoreExp>
-double row_sum_exp(const typename V::Scalar* x, typename V::Scalar* y, size_t n, typename V::Scalar max,
-                   const typename V::Scalar* next_row = nullptr, const typename V::Scalar* output = nullptr) {
-  using Scalar = typename V::Scalar;
+template <class V, bool kStoreExp, bool kRest = false>
+double row_sum_exp(const ElementT<V>* x, typename V::Scalar* y, size_t n, typename V::Scalar max,
+                   const ElementT<V>* next_row = nullptr, const ElementT<V>* output = nullptr,
+                   double* rest = nullptr) {
+  using Element = ElementT<V>;
   using Vec = typename V::Vec;
   constexpr size_t L = V::kLanes;
   constexpr size_t kBlock = kVectorsPerSumBlock * L;
@@ -66,16 +69,16 @@ double row_sum_exp(const typename V::Scalar* x, typename V::Scalar* y, size_t n,
       for (size_t j = 0; j < kUnroll; ++j) V::store(y + i + j * L, e[j]);
     }
   };
-  typename V::Wide total = V::wide_zero();
+  typename V::Wide total = V::wide_zero(), rest_total = V::wide_zero();
   for (size_t block = 0; block < n; block += kBlock) {
     const size_t block_end = n - block < kBlock ? n : block + kBlock;
-    Vec s0 = V::zero(), s1 = V::zero(), s2 = V::zero(), s3 = V::zero();
+    Vec s0 = V::zero(), s1 = V::zero(), s2 = V::zero(), s3 = V::zero(), r0 = V::zero();
     size_t i = block;
     // Four vectors per step into four float partial sums.
     for (; i + kUnroll * L <= block_end; i += kUnroll * L) {
       // The lines starting in this step's bytes: each line once, whatever the width.
-      const size_t step_begin = (i * sizeof(Scalar) + kLineBytes - 1) / kLineBytes * kLineBytes;
-      const size_t step_end = (i + kUnroll * L) * sizeof(Scalar);
+      const size_t step_begin = (i * sizeof(Element) + kLineBytes - 1) / kLineBytes * kLineBytes;
+      const size_t step_end = (i + kUnroll * L) * sizeof(Element);
       if (next_row != nullptr) {
         for (size_t byte = step_begin; byte < step_end; byte += kLineBytes) {
           prefetch_to_l2(reinterpret_cast<const char*>(next_row) + byte);
@@ -92,8 +95,13 @@ double row_sum_exp(const typename V::Scalar* x, typename V::Scalar* y, size_t n,
       s1 = V::add(s1, e[1]);
       s2 = V::add(s2, e[2]);
       s3 = V::add(s3, e[3]);
+      if constexpr (kRest) r0 = V::add(r0, V::add(V::add(rest_terms<V>(e[0]), rest_terms<V>(e[1])), V::add(rest_terms<V>(e[2]), rest_terms<V>(e[3]))));
     }
-    for (; i + L <= block_end; i += L) s0 = V::add(s0, exp_at(i));
+    for (; i + L <= block_end; i += L) {
+      const Vec e = exp_at(i);
+      s0 = V::add(s0, e);
+      if constexpr (kRest) r0 = V::add(r0, rest_terms<V>(e));
+    }
     // Tail padded with the max, so that the padding takes exp's fast path with the rest (padding
     // whose exp underflowed would cost a microcode assist per lane on some CPUs); its lanes are
     // zeroed after the exp.
@@ -102,35 +110,78 @@ double row_sum_exp(const typename V::Scalar* x, typename V::Scalar* y, size_t n,
       const Vec e = V::keep_first(exp_nonpositive<V>(V::sub(V::load_partial(x + i, count, max_v), max_v)), count);
       if (kStoreExp) V::store_partial(y + i, count, e);
       s0 = V::add(s0, e);
+      if constexpr (kRest) r0 = V::add(r0, rest_terms<V>(e));
     }
     // Fold this block's float partial sums into the double accumulators.
     total = V::widen_add(total, V::add(V::add(s0, s1), V::add(s2, s3)));
+    if constexpr (kRest) rest_total = V::widen_add(rest_total, r0);
   }
+  if constexpr (kRest) *rest = horizontal_sum<V>(rest_total);
+  (void)rest;
   return horizontal_sum<V>(total);
+}
+
+// Pass 2 of log-softmax: log of the sum of e^(x - max) over a row (log_of_sum where V tracks the
+// rest), prefetching as row_sum_exp does.
+template <class V>
+double row_log_sum(const ElementT<V>* x, size_t n, typename V::Scalar max, const ElementT<V>* next_row = nullptr,
+                   const ElementT<V>* output = nullptr) {
+  if constexpr (kTracksRest<V>) {
+    double rest;
+    const double sum = row_sum_exp<V, false, true>(x, nullptr, n, max, next_row, output, &rest);
+    return log_of_sum(sum, rest);
+  } else {
+    return std::log(row_sum_exp<V, false>(x, nullptr, n, max, next_row, output));
+  }
 }
 
 // The row after row r (at x) for pass 2 to prefetch, or nullptr: pass 1 of a row streams it from
 // memory with nothing to compute meanwhile, and pass 2 has the arithmetic to hide the next row's
 // fetch behind. Bitwise the same results either way.
-template <class Scalar>
-SIMD_SOFTMAX_ALWAYS_INLINE const Scalar* next_row_to_prefetch(const Scalar* x, size_t r, size_t rows, size_t row_length) {
-  return r + 1 < rows && row_length * sizeof(Scalar) <= kPrefetchMaxRowBytes ? x + row_length : nullptr;
+template <class Element>
+SIMD_SOFTMAX_ALWAYS_INLINE const Element* next_row_to_prefetch(const Element* x, size_t r, size_t rows,
+                                                               size_t row_length) {
+  return r + 1 < rows && row_length * sizeof(Element) <= kPrefetchMaxRowBytes ? x + row_length : nullptr;
 }
 
-// y = y * scale over a row, in place.
+// y = exps * scale over a row: in place where the output holds the exponentials (exps == y), else
+// from a float32 scratch row into half-precision y, rounded once.
 template <class V>
-void row_scale(typename V::Scalar* y, size_t n, typename V::Scalar scale) {
+void row_scale(const typename V::Scalar* exps, ElementT<V>* y, size_t n, typename V::Scalar scale) {
   constexpr size_t L = V::kLanes;
   const typename V::Vec scale_v = V::set1(scale);
   size_t i = 0;
-  for (; i + L <= n; i += L) V::store(y + i, V::mul(V::load(y + i), scale_v));
-  if (i < n) V::store_partial(y + i, n - i, V::mul(V::load_partial(y + i, n - i, V::zero()), scale_v));
+  for (; i + L <= n; i += L) V::store(y + i, V::mul(V::load(exps + i), scale_v));
+  if (i < n) V::store_partial(y + i, n - i, V::mul(V::load_partial(exps + i, n - i, V::zero()), scale_v));
+}
+
+// segments.scale: the exponentials segment_stats stored in data, times factor, in place.
+template <class V>
+void row_scale_in_place(typename V::Scalar* data, size_t n, typename V::Scalar factor) {
+  row_scale<V>(data, data, n, factor);
+}
+
+// segments.softmax_from_input: y = e^(x - max) * factor, the exponentials computed again (for
+// outputs that cannot hold them between the passes).
+template <class V>
+void row_softmax_from_input(const ElementT<V>* x, ElementT<V>* y, size_t n, typename V::Scalar max,
+                            typename V::Scalar factor) {
+  using Vec = typename V::Vec;
+  constexpr size_t L = V::kLanes;
+  const Vec max_v = V::set1(max), factor_v = V::set1(factor);
+  size_t i = 0;
+  for (; i + L <= n; i += L) V::store(y + i, V::mul(exp_nonpositive<V>(V::sub(V::load(x + i), max_v)), factor_v));
+  if (i < n) {
+    // The tail padded with the max, as in row_sum_exp; the padding is not stored.
+    const Vec e = exp_nonpositive<V>(V::sub(V::load_partial(x + i, n - i, max_v), max_v));
+    V::store_partial(y + i, n - i, V::mul(e, factor_v));
+  }
 }
 
 // y = (x - max) - log_sum over a row (the order of torch, so huge |max| loses nothing).
 template <class V>
-void row_log_normalize(const typename V::Scalar* x, typename V::Scalar* y, size_t n,
-                       typename V::Scalar max, typename V::Scalar log_sum) {
+void row_log_normalize(const ElementT<V>* x, ElementT<V>* y, size_t n, typename V::Scalar max,
+                       typename V::Scalar log_sum) {
   using Vec = typename V::Vec;
   constexpr size_t L = V::kLanes;
   const Vec max_v = V::set1(max), log_sum_v = V::set1(log_sum);
@@ -146,63 +197,86 @@ void row_log_normalize(const typename V::Scalar* x, typename V::Scalar* y, size_
 // aligned, aligned streaming stores, then plain stores for the tail. vector_at(i) and scalar_at(i)
 // compute the same values (same operations), so the output does not depend on the alignment.
 template <class V, class VectorAt, class ScalarAt>
-SIMD_SOFTMAX_ALWAYS_INLINE void stream_row(typename V::Scalar* y, size_t n, VectorAt vector_at, ScalarAt scalar_at) {
+SIMD_SOFTMAX_ALWAYS_INLINE void stream_row(ElementT<V>* y, size_t n, VectorAt vector_at, ScalarAt scalar_at) {
   constexpr size_t L = V::kLanes;
   size_t i = 0;
   while (i < n && reinterpret_cast<uintptr_t>(y + i) % V::kStreamAlignment != 0) {
-    y[i] = scalar_at(i);
+    store_element<V>(y + i, scalar_at(i));
     ++i;
   }
   for (; i + L <= n; i += L) V::stream(y + i, vector_at(i));
-  for (; i < n; ++i) y[i] = scalar_at(i);
+  for (; i < n; ++i) store_element<V>(y + i, scalar_at(i));
 }
 
-// A row's max (NaN ignored) and its sum of e^(x - max), in one sweep of chunks of kRowChunkBytes:
+// A row's max (NaN ignored) and its sum of e^(x - max) (and its rest where V tracks it: then rest_out
+// is not null), in one sweep of chunks of kRowChunkBytes:
 // each chunk's max, then its sum of e^(x - max so far), read again from L1 while the next chunk is
 // prefetched into L2. When the max rises, the sum so far moves to the new max, in double. The same
 // values as passes 1 and 2 of three_pass_rows, up to rounding.
 template <class V>
-void row_stats_chunked(const typename V::Scalar* x, size_t n, typename V::Scalar* max_out, double* sum_out) {
+void row_stats_chunked(const ElementT<V>* x, size_t n, typename V::Scalar* max_out, double* sum_out,
+                       double* rest_out = nullptr) {
   using Scalar = typename V::Scalar;
-  constexpr size_t kChunk = kRowChunkBytes / sizeof(Scalar);
+  constexpr size_t kChunk = kRowChunkBytes / sizeof(ElementT<V>);
   Scalar max = -std::numeric_limits<Scalar>::infinity();
-  double sum = 0.0;
+  double sum = 0.0, rest = 0.0;
   for (size_t first = 0; first < n; first += kChunk) {
     const size_t count = n - first < kChunk ? n - first : kChunk;
-    // The max so far, this chunk included; the sum so far moves to it.
+    // The max so far, this chunk included; the sum so far moves to it (where the max rose, every
+    // term so far is below 1: all of it is rest).
     const Scalar chunk_max = row_max<V>(x + first, count);
+    if (chunk_max > max) rest = sum_at_new_max(sum, max, chunk_max);
     sum = sum_at_new_max(sum, max, chunk_max);
     max = std::max(max, chunk_max);
     // A row of only -inf so far subtracts the lowest finite value, so that its e^(-inf - max) is 0,
     // not NaN: its later elements must still count.
     const Scalar subtrahend = max == -std::numeric_limits<Scalar>::infinity() ? std::numeric_limits<Scalar>::lowest() : max;
-    const Scalar* next = first + kChunk < n ? x + first + kChunk : nullptr;
-    sum += row_sum_exp<V, false>(x + first, nullptr, count, subtrahend, next);
+    const ElementT<V>* next = first + kChunk < n ? x + first + kChunk : nullptr;
+    if constexpr (kTracksRest<V>) {
+      double chunk_rest;
+      sum += row_sum_exp<V, false, true>(x + first, nullptr, count, subtrahend, next, nullptr, &chunk_rest);
+      rest += chunk_rest;
+    } else {
+      sum += row_sum_exp<V, false>(x + first, nullptr, count, subtrahend, next);
+    }
   }
   *max_out = max;
   *sum_out = sum;
+  if (rest_out != nullptr) *rest_out = rest;
 }
 
 // rows.three_pass: any row length. Pass 1 the max, pass 2 the sum of e^(x - max) (softmax storing
-// the exponentials in the output), pass 3 the scaling (softmax) or (x - max) - log(sum).
+// the exponentials in the output, or for half precision in `scratch`, row_length float32 elements),
+// pass 3 the scaling (softmax) or (x - max) - log(sum).
 template <class V, bool kLog>
-void three_pass_rows(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t row_length) {
+void three_pass_rows(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t row_length,
+                     typename V::Scalar* scratch) {
   using Scalar = typename V::Scalar;
-  const bool prefetch_log_output = kLog && row_length * sizeof(Scalar) <= kPrefetchOutputMaxRowBytes;
+  using Element = ElementT<V>;
+  const bool prefetch_log_output = kLog && row_length * sizeof(Element) <= kPrefetchOutputMaxRowBytes;
   for (size_t r = 0; r < rows; ++r) {
-    const Scalar* x = input + r * row_length;
-    Scalar* y = output + r * row_length;
+    const Element* x = input + r * row_length;
+    Element* y = output + r * row_length;
+    Scalar* exps = nullptr;
+    if constexpr (!kLog) {
+      if constexpr (kStoresExpInOutput<Element>) {
+        (void)scratch;
+        exps = y;
+      } else {
+        exps = scratch;
+      }
+    }
     // Pass 1: the row max.
     const Scalar max = row_max<V>(x, row_length);
-    // Pass 2: the sum of e^(x - max), with softmax storing each e^(x - max) in y on the way.
-    const double sum = row_sum_exp<V, !kLog>(x, kLog ? nullptr : y, row_length, max,
-                                             next_row_to_prefetch(x, r, rows, row_length),
-                                             prefetch_log_output ? y : nullptr);
-    // Pass 3: softmax scales y by 1 / sum; log-softmax writes (x - max) - log(sum).
-    if (kLog) {
-      row_log_normalize<V>(x, y, row_length, max, static_cast<Scalar>(std::log(sum)));
+    // Pass 2 and 3: log-softmax takes log(sum of e^(x - max)), then writes (x - max) - log(sum);
+    // softmax stores each e^(x - max) on the way to the sum, then scales them by 1 / sum into y.
+    const Element* next_row = next_row_to_prefetch(x, r, rows, row_length);
+    if constexpr (kLog) {
+      const double log_sum = row_log_sum<V>(x, row_length, max, next_row, prefetch_log_output ? y : nullptr);
+      row_log_normalize<V>(x, y, row_length, max, static_cast<Scalar>(log_sum));
     } else {
-      row_scale<V>(y, row_length, static_cast<Scalar>(1.0 / sum));
+      const double sum = row_sum_exp<V, true>(x, exps, row_length, max, next_row);
+      row_scale<V>(exps, y, row_length, static_cast<Scalar>(1.0 / sum));
     }
   }
 }
@@ -212,14 +286,14 @@ void three_pass_rows(const typename V::Scalar* input, typename V::Scalar* output
 // read back by a vector load waits for the store to complete: a [1, 10] row took about 50 ns that
 // way. Bitwise the same results as the passes below (the same operations on each lane).
 template <class V, bool kLog>
-void single_vector_rows(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t n) {
+void single_vector_rows(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t n) {
   using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;
   const bool whole = n == V::kLanes;
   const Vec minus_inf = V::set1(-std::numeric_limits<Scalar>::infinity());
   for (size_t r = 0; r < rows; ++r) {
-    const Scalar* x = input + r * n;
-    Scalar* y = output + r * n;
+    const ElementT<V>* x = input + r * n;
+    ElementT<V>* y = output + r * n;
     // The row max, with NaN lanes and padding read as -inf (as row_max does).
     const Vec row = whole ? V::load(x) : V::load_partial(x, n, minus_inf);
     const Scalar max = horizontal_max<V>(V::max(row, minus_inf));
@@ -230,9 +304,17 @@ void single_vector_rows(const typename V::Scalar* input, typename V::Scalar* out
     Vec e = exp_nonpositive<V>(shifted);
     if (!whole) e = V::keep_first(e, n);
     const double sum = horizontal_sum<V>(V::widen_add(V::wide_zero(), e));
-    // Softmax e * (1 / sum); log-softmax (x - max) - log(sum).
-    const Vec result = kLog ? V::sub(shifted, V::set1(static_cast<Scalar>(std::log(sum))))
-                            : V::mul(e, V::set1(static_cast<Scalar>(1.0 / sum)));
+    // Softmax e * (1 / sum); log-softmax (x - max) - log(sum) (log_of_sum where V tracks the rest).
+    Vec result;
+    if constexpr (kLog) {
+      double log_sum = std::log(sum);
+      if constexpr (kTracksRest<V>) {
+        log_sum = log_of_sum(sum, horizontal_sum<V>(V::widen_add(V::wide_zero(), rest_terms<V>(e))));
+      }
+      result = V::sub(shifted, V::set1(static_cast<Scalar>(log_sum)));
+    } else {
+      result = V::mul(e, V::set1(static_cast<Scalar>(1.0 / sum)));
+    }
     if (whole) {
       V::store(y, result);
     } else {
@@ -241,22 +323,21 @@ void single_vector_rows(const typename V::Scalar* input, typename V::Scalar* out
   }
 }
 
-// The last pass of a streamed row: softmax scratch * (1 / sum), log-softmax (x - max) - log(sum),
-// written with streaming stores.
+// The last pass of a streamed row: softmax scratch * (1 / sum), log-softmax (x - max) - log_sum,
+// written with streaming stores. `reduced` is the sum (softmax) or log_sum (log-softmax).
 template <class V, bool kLog>
-SIMD_SOFTMAX_ALWAYS_INLINE void stream_row_result(const typename V::Scalar* x, const typename V::Scalar* scratch,
-                                                  typename V::Scalar* y, size_t n, typename V::Scalar max,
-                                                  double sum) {
+SIMD_SOFTMAX_ALWAYS_INLINE void stream_row_result(const ElementT<V>* x, const typename V::Scalar* scratch,
+                                                  ElementT<V>* y, size_t n, typename V::Scalar max, double reduced) {
   using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;
   if constexpr (kLog) {
-    const Scalar log_sum = static_cast<Scalar>(std::log(sum));
+    const Scalar log_sum = static_cast<Scalar>(reduced);
     const Vec max_v = V::set1(max), log_sum_v = V::set1(log_sum);
     stream_row<V>(y, n, [&](size_t i) { return V::sub(V::sub(V::load(x + i), max_v), log_sum_v); },
-                  [&](size_t i) { return (x[i] - max) - log_sum; });
+                  [&](size_t i) { return (load_element<V>(x + i) - max) - log_sum; });
   } else {
     (void)x, (void)max;
-    const Scalar scale = static_cast<Scalar>(1.0 / sum);
+    const Scalar scale = static_cast<Scalar>(1.0 / reduced);
     const Vec scale_v = V::set1(scale);
     stream_row<V>(y, n, [&](size_t i) { return V::mul(V::load(scratch + i), scale_v); },
                   [&](size_t i) { return scratch[i] * scale; });
@@ -268,18 +349,24 @@ SIMD_SOFTMAX_ALWAYS_INLINE void stream_row_result(const typename V::Scalar* x, c
 // (row_length elements) instead of the output; log-softmax needs no scratch (it may be null).
 // Bitwise the same results as three_pass_rows.
 template <class V, bool kLog>
-void streamed_rows(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t row_length,
+void streamed_rows(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t row_length,
                    typename V::Scalar* scratch) {
   using Scalar = typename V::Scalar;
   for (size_t r = 0; r < rows; ++r) {
-    const Scalar* x = input + r * row_length;
+    const ElementT<V>* x = input + r * row_length;
     // Pass 1: the row max.
     const Scalar max = row_max<V>(x, row_length);
-    // Pass 2: the sum of e^(x - max), softmax keeping each e^(x - max) in scratch.
-    const double sum = row_sum_exp<V, !kLog>(x, kLog ? nullptr : scratch, row_length, max,
-                                             next_row_to_prefetch(x, r, rows, row_length));
+    // Pass 2: log(sum of e^(x - max)) for log-softmax; the sum for softmax, keeping each e^(x - max)
+    // in scratch.
+    const ElementT<V>* next_row = next_row_to_prefetch(x, r, rows, row_length);
+    double reduced;
+    if constexpr (kLog) {
+      reduced = row_log_sum<V>(x, row_length, max, next_row);
+    } else {
+      reduced = row_sum_exp<V, true>(x, scratch, row_length, max, next_row);
+    }
     // Pass 3, streamed.
-    stream_row_result<V, kLog>(x, scratch, output + r * row_length, row_length, max, sum);
+    stream_row_result<V, kLog>(x, scratch, output + r * row_length, row_length, max, reduced);
   }
   // Streaming stores are weakly ordered: make them visible before the caller reads the output.
   V::stream_fence();
@@ -289,17 +376,17 @@ void streamed_rows(const typename V::Scalar* input, typename V::Scalar* output, 
 // chunks (row_stats_chunked), for rows too long to stay in L2 between passes 1 and 2. The same
 // results as streamed_rows up to rounding.
 template <class V>
-void streamed_chunked_log_rows(const typename V::Scalar* input, typename V::Scalar* output, size_t rows,
-                               size_t row_length) {
+void streamed_chunked_log_rows(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t row_length) {
   using Scalar = typename V::Scalar;
   for (size_t r = 0; r < rows; ++r) {
-    const Scalar* x = input + r * row_length;
+    const ElementT<V>* x = input + r * row_length;
     Scalar max;
-    double sum;
+    double sum, rest;
     // Passes 1 and 2 in one sweep of chunks.
-    row_stats_chunked<V>(x, row_length, &max, &sum);
+    row_stats_chunked<V>(x, row_length, &max, &sum, &rest);
+    const double log_sum = kTracksRest<V> ? log_of_sum(sum, rest) : std::log(sum);
     // Pass 3, streamed.
-    stream_row_result<V, true>(x, nullptr, output + r * row_length, row_length, max, sum);
+    stream_row_result<V, true>(x, nullptr, output + r * row_length, row_length, max, log_sum);
   }
   V::stream_fence();
 }

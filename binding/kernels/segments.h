@@ -16,14 +16,21 @@ namespace simd_softmax {
 namespace SIMD_SOFTMAX_ISA_NAMESPACE {
 
 // segments.row_stats: a row segment's max and sum of e^(x - max), also writing each e^(x - max) to
-// exp_output unless it is null.
+// exp_output unless it is null (it always is for half precision: see kStoresExpInOutput).
 template <class V>
-SegmentStats segment_stats(const typename V::Scalar* input, typename V::Scalar* exp_output, size_t length) {
+SegmentStats segment_stats(const ElementT<V>* input, ElementT<V>* exp_output, size_t length) {
   // Pass 1: the segment max. Pass 2: the sum of e^(x - max), stored when exp_output is given.
   const typename V::Scalar max = row_max<V>(input, length);
-  const double sum = exp_output != nullptr ? row_sum_exp<V, true>(input, exp_output, length, max)
-                                           : row_sum_exp<V, false>(input, nullptr, length, max);
-  return SegmentStats{static_cast<double>(max), sum};
+  double sum, rest = 0.0;
+  if constexpr (kStoresExpInOutput<ElementT<V>>) {
+    sum = exp_output != nullptr ? row_sum_exp<V, true>(input, exp_output, length, max)
+                                : row_sum_exp<V, false>(input, nullptr, length, max);
+  } else {
+    // Half precision stores nothing and sums the rest too (see kTracksRest).
+    (void)exp_output;
+    sum = row_sum_exp<V, false, true>(input, nullptr, length, max, nullptr, nullptr, &rest);
+  }
+  return SegmentStats{static_cast<double>(max), sum, rest};
 }
 
 // segments.column_stats: passes 1 and 2 of the columns kernel over `rows` rows of columns
@@ -31,42 +38,49 @@ SegmentStats segment_stats(const typename V::Scalar* input, typename V::Scalar* 
 // exp_output unless null. With `chunked` (exp_output must be null), passes 1 and 2 run chunk by
 // chunk (chunked_stats), as tall whole slices do.
 template <class V>
-void column_segment_stats(const typename V::Scalar* input, typename V::Scalar* exp_output, size_t rows,
-                          size_t inner, size_t columns, bool chunked, SegmentStats* stats) {
+void column_segment_stats(const ElementT<V>* input, ElementT<V>* exp_output, size_t rows, size_t inner,
+                          size_t columns, bool chunked, SegmentStats* stats) {
   using Scalar = typename V::Scalar;
   constexpr size_t L = V::kLanes;
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     constexpr size_t kVectors = decltype(vectors)::value;
     using Block = ColumnBlock<V, kVectors, decltype(partial)::value>;
     typename V::Vec max_v[kVectors];
-    typename V::Wide total[kVectors];
+    typename V::Wide total[kVectors], rest[kVectors];
+    for (auto& r : rest) r = V::wide_zero();
     if (chunked) {
-      Block::chunked_stats(input + c, rows, inner, count, max_v, total);
-    } else if (exp_output != nullptr) {
-      Block::template stats<true>(input + c, exp_output + c, rows, inner, count, max_v, total);
+      Block::chunked_stats(input + c, rows, inner, count, max_v, total, kTracksRest<V> ? rest : nullptr);
+    } else if constexpr (kStoresExpInOutput<ElementT<V>>) {
+      if (exp_output != nullptr) {
+        Block::template stats<true>(input + c, exp_output + c, rows, inner, count, max_v, total);
+      } else {
+        Block::template stats<false>(input + c, nullptr, rows, inner, count, max_v, total);
+      }
     } else {
-      Block::template stats<false>(input + c, nullptr, rows, inner, count, max_v, total);
+      Block::template stats<false, true>(input + c, nullptr, rows, inner, count, max_v, total, nullptr, rest);
     }
-    // Per column of the block: the max and the sum out of their vectors.
+    // Per column of the block: the max, the sum and the rest out of their vectors.
     for (size_t j = 0; j < kVectors; ++j) {
       Scalar lane_max[L];
-      double lane_sum[L];
+      double lane_sum[L], lane_rest[L];
       V::store(lane_max, max_v[j]);
       V::wide_store(total[j], lane_sum);
+      V::wide_store(rest[j], lane_rest);
       for (size_t lane = 0; lane < count; ++lane) {
-        stats[c + j * L + lane] = SegmentStats{lane_max[lane], lane_sum[lane]};
+        stats[c + j * L + lane] = SegmentStats{lane_max[lane], lane_sum[lane], lane_rest[lane]};
       }
     }
   });
 }
 
 // segments.column_apply: pass 3 over `rows` rows of columns [0, columns), as `what` says (see
-// ColumnApply). With `streamed` (not for kScaleStored; the planner checked that the output allows it), whole
-// panels computed from the input are written with streaming stores.
+// ColumnApply; kScaleStored only where kStoresExpInOutput). With `streamed` (not for kScaleStored;
+// the planner checked that the output allows it), whole panels computed from the input are written
+// with streaming stores.
 template <class V>
-void column_segment_apply(const typename V::Scalar* input, typename V::Scalar* output, size_t rows, size_t inner,
-                          size_t columns, const typename V::Scalar* maxes, const typename V::Scalar* factors,
-                          ColumnApply what, bool streamed) {
+void column_segment_apply(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t inner, size_t columns,
+                          const typename V::Scalar* maxes, const typename V::Scalar* factors, ColumnApply what,
+                          bool streamed) {
   const size_t shift = streamed ? stream_shift<V>(output) : 0;
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     constexpr size_t kVectors = decltype(vectors)::value;
@@ -80,9 +94,10 @@ void column_segment_apply(const typename V::Scalar* input, typename V::Scalar* o
       factor_v[j] = Block::load_at(factors + at, count);
       max_v[j] = maxes != nullptr ? Block::load_at(maxes + at, count) : V::zero();
     }
-    if (what == ColumnApply::kScaleStored) {
-      Block::scale_stored(output + c, rows, inner, count, factor_v);
-    } else if (what == ColumnApply::kLogSoftmax) {
+    if constexpr (kStoresExpInOutput<ElementT<V>>) {
+      if (what == ColumnApply::kScaleStored) return Block::scale_stored(output + c, rows, inner, count, factor_v);
+    }
+    if (what == ColumnApply::kLogSoftmax) {
       Block::template write_from_input<true>(input + c, output + c, rows, inner, count, max_v, factor_v, streamed, shift);
     } else {
       Block::template write_from_input<false>(input + c, output + c, rows, inner, count, max_v, factor_v, streamed, shift);

@@ -14,6 +14,8 @@
 //   add_shifted_bits(p, n): the bits of p plus the bits of n shifted left by kMantissaBits
 //     (integer arithmetic: p * 2^k where n holds the integer k in its low bits);
 //   all_at_least(v, bound): whether every lane of v is >= bound (false for NaN lanes);
+//   zero_where_equal(v, value): v with the lanes equal to value made +0 (float32 structs, for
+//     half-precision log-softmax: see kTracksRest);
 //   wide_zero(), widen_add(wide, v), wide_store(wide, double* lanes), wide_load(const double* lanes);
 //   kStreamAlignment, stream(p, v) (a store that bypasses the caches, to a p aligned to
 //     kStreamAlignment bytes; a plain store where the ISA has nothing better), stream_fence();
@@ -34,6 +36,8 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+
+#include "exp_constants.h"
 #if defined(_MSC_VER) && !defined(__clang__) && (defined(_M_X64) || defined(_M_IX86))
 #include <xmmintrin.h>
 #endif
@@ -73,6 +77,61 @@ SIMD_SOFTMAX_ALWAYS_INLINE void prefetch_to_l1_for_write(const void* p) {
   (void)p;
 #endif
 }
+
+// The type of the elements V's kernels read and write: V::Element where V declares one (half
+// precision, computed in V::Scalar), else V::Scalar.
+template <class V, class = void>
+struct ElementOf {
+  using type = typename V::Scalar;
+};
+template <class V>
+struct ElementOf<V, std::void_t<typename V::Element>> {
+  using type = typename V::Element;
+};
+template <class V>
+using ElementT = typename ElementOf<V>::type;
+
+// The exp constants of V's kernels (exp_constants.h): sized for the precision of what they write.
+template <class V>
+using ExpOf = ExpConstantsForOutput<ElementT<V>>;
+
+// Writes one element of a result computed in V::Scalar (rounded to nearest even for half precision).
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE void store_element(ElementT<V>* p, typename V::Scalar value) {
+  if constexpr (std::is_same_v<ElementT<V>, typename V::Scalar>) {
+    *p = value;
+  } else {
+    *p = V::to_element(value);
+  }
+}
+
+// Reads one element as V::Scalar (widened exactly from half precision).
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Scalar load_element(const ElementT<V>* p) {
+  if constexpr (std::is_same_v<ElementT<V>, typename V::Scalar>) {
+    return *p;
+  } else {
+    return V::from_element(*p);
+  }
+}
+
+// Whether V's log-softmax also sums its exponentials other than exactly 1 (the rest), so that
+// log(sum) keeps its low bits where sum is 1 + tiny: a half-precision log-softmax near 0 is a
+// number like -2e-6 (float16 subnormals) or -2e-22 (bfloat16), which a float32 sum of 1 and
+// tiny terms would round away. See log_of_sum.
+template <class V>
+constexpr bool kTracksRest = !kStoresExpInOutput<ElementT<V>>;
+
+// The terms of a sum other than exactly 1 (the rest: see kTracksRest), the others made 0.
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec rest_terms(typename V::Vec e) {
+  return V::zero_where_equal(e, typename V::Scalar(1));
+}
+
+// log(sum) from a line's sum of e^(x - max) and its rest (the sum without the terms equal to 1):
+// below 2 exactly one term is 1 (the max), and log(sum) = log1p(rest) keeps rest's relative
+// accuracy; from 2 on log(sum) is at least log 2 and the sum serves. NaN stays NaN.
+inline double log_of_sum(double sum, double rest) { return sum < 2.0 ? std::log1p(rest) : std::log(sum); }
 
 // V::Narrow where V declares one, else V itself.
 template <class V, class = void>

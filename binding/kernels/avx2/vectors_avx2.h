@@ -1,4 +1,5 @@
-// The AVX2 + FMA vector operation structs (see vector_traits.h): F32x8 and F64x4.
+// The AVX2 + FMA (+ F16C) vector operation structs (see vector_traits.h): F32x8 and F64x4, and
+// F16x8 and BF16x8 on F32x8 (see half_vectors.h, which the unit includes first).
 //
 // No include guard, no includes and no namespace on purpose: a kernel translation unit includes
 // this inside its own ISA namespace, after <immintrin.h>. kernels/avx2/ builds its kernel set from
@@ -64,6 +65,9 @@ struct F32x8 {
   }
   static bool all_at_least(Vec v, float bound) {
     return _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_set1_ps(bound), _CMP_GE_OQ)) == 0xFF;
+  }
+  static Vec zero_where_equal(Vec v, float value) {
+    return _mm256_and_ps(v, _mm256_cmp_ps(v, _mm256_set1_ps(value), _CMP_NEQ_UQ));
   }
   static Wide wide_zero() { return {_mm256_setzero_pd(), _mm256_setzero_pd()}; }
   static Wide widen_add(Wide wide, Vec v) {
@@ -137,3 +141,43 @@ struct F64x4 {
   }
   static double reduce_add(Wide wide) { return sum_lanes(wide); }
 };
+
+// float16 on F32x8 through F16C: VCVTPH2PS widens, VCVTPS2PH rounds to nearest even (subnormals
+// and NaN as IEEE says).
+struct F16Codec8 {
+  using Element = Float16;
+  static constexpr size_t kStreamAlignment = 16;
+  static __m256 widen(const uint16_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static __m128i round(__m256 v) { return _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static void narrow(uint16_t* p, __m256 v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), round(v)); }
+  static void narrow_stream(uint16_t* p, __m256 v) { _mm_stream_si128(reinterpret_cast<__m128i*>(p), round(v)); }
+};
+
+// bfloat16 on F32x8 by integer arithmetic: widening shifts the bits up; rounding adds 0x7fff plus
+// the lowest kept bit and keeps the top half (NaN lanes keep their top half, made quiet).
+struct BF16Codec8 {
+  using Element = BFloat16;
+  static constexpr size_t kStreamAlignment = 16;
+  static __m256 widen(const uint16_t* p) {
+    const __m256i bits = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(bits, 16));
+  }
+  static __m128i round(__m256 v) {
+    const __m256i bits = _mm256_castps_si256(v);
+    const __m256i lowest_kept = _mm256_and_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(1));
+    const __m256i rounded =
+        _mm256_srli_epi32(_mm256_add_epi32(_mm256_add_epi32(bits, _mm256_set1_epi32(0x7fff)), lowest_kept), 16);
+    const __m256i quiet_nan = _mm256_or_si256(_mm256_srli_epi32(bits, 16), _mm256_set1_epi32(0x40));
+    const __m256i halves = _mm256_blendv_epi8(rounded, quiet_nan, _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
+    // Pack the eight 16-bit values (in 32-bit lanes) into the low 128 bits.
+    const __m256i packed = _mm256_packus_epi32(halves, halves);
+    return _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08));
+  }
+  static void narrow(uint16_t* p, __m256 v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), round(v)); }
+  static void narrow_stream(uint16_t* p, __m256 v) { _mm_stream_si128(reinterpret_cast<__m128i*>(p), round(v)); }
+};
+
+using F16x8 = HalfVectors<F32x8, F16Codec8>;
+using BF16x8 = HalfVectors<F32x8, BF16Codec8>;

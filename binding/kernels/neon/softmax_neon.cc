@@ -1,11 +1,14 @@
-// The NEON kernel set (AArch64): 4 float32 or 2 float64 lanes. NEON is part of every AArch64
-// CPU, so dispatch needs no feature check beyond the architecture.
+// The NEON kernel set (AArch64): 4 float32 or 2 float64 lanes; float16 through FCVTL/FCVTN and
+// bfloat16 by integer arithmetic, on the float32 lanes. NEON (with those conversions) is part of
+// every AArch64 CPU, so dispatch needs no feature check beyond the architecture.
 #include <arm_neon.h>
 
 #include <cstddef>
 #include <cstring>
 
 #define SIMD_SOFTMAX_ISA_NAMESPACE neon
+
+#include "../half_vectors.h"
 
 namespace simd_softmax {
 namespace neon {
@@ -56,6 +59,9 @@ struct F32x4 {
     return vreinterpretq_f32_s32(vaddq_s32(vreinterpretq_s32_f32(p), vshlq_n_s32(vreinterpretq_s32_f32(n), 23)));
   }
   static bool all_at_least(Vec v, float bound) { return vminvq_u32(vcgeq_f32(v, vdupq_n_f32(bound))) != 0; }
+  static Vec zero_where_equal(Vec v, float value) {
+    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(v), vceqq_f32(v, vdupq_n_f32(value))));
+  }
   static Wide wide_zero() { return {vdupq_n_f64(0.0), vdupq_n_f64(0.0)}; }
   static Wide widen_add(Wide wide, Vec v) {
     return {vaddq_f64(wide.low, vcvt_f64_f32(vget_low_f32(v))), vaddq_f64(wide.high, vcvt_high_f64_f32(v))};
@@ -117,6 +123,35 @@ struct F64x2 {
   static Wide wide_load(const double* lanes) { return vld1q_f64(lanes); }
 };
 
+// float16 through FCVTL / FCVTN, which round to nearest even (the FPCR default) and keep subnormals.
+struct F16Codec4 {
+  using Element = Float16;
+  static constexpr size_t kStreamAlignment = 1;  // streaming is a plain store (see F32x4)
+  static float32x4_t widen(const uint16_t* p) { return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p))); }
+  static void narrow(uint16_t* p, float32x4_t v) { vst1_u16(p, vreinterpret_u16_f16(vcvt_f16_f32(v))); }
+  static void narrow_stream(uint16_t* p, float32x4_t v) { narrow(p, v); }
+};
+
+// bfloat16 by integer arithmetic: widening shifts the bits up; rounding adds 0x7fff plus the lowest
+// kept bit and keeps the top half (NaN lanes keep their top half, made quiet).
+struct BF16Codec4 {
+  using Element = BFloat16;
+  static constexpr size_t kStreamAlignment = 1;
+  static float32x4_t widen(const uint16_t* p) { return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(p), 16)); }
+  static void narrow(uint16_t* p, float32x4_t v) {
+    const uint32x4_t bits = vreinterpretq_u32_f32(v);
+    const uint32x4_t lowest_kept = vandq_u32(vshrq_n_u32(bits, 16), vdupq_n_u32(1));
+    const uint16x4_t rounded = vshrn_n_u32(vaddq_u32(vaddq_u32(bits, vdupq_n_u32(0x7fff)), lowest_kept), 16);
+    const uint16x4_t quiet_nan = vorr_u16(vshrn_n_u32(bits, 16), vdup_n_u16(0x40));
+    const uint16x4_t is_number = vmovn_u32(vceqq_f32(v, v));
+    vst1_u16(p, vbsl_u16(is_number, rounded, quiet_nan));
+  }
+  static void narrow_stream(uint16_t* p, float32x4_t v) { narrow(p, v); }
+};
+
+using F16x4 = HalfVectors<F32x4, F16Codec4>;
+using BF16x4 = HalfVectors<F32x4, BF16Codec4>;
+
 }  // namespace neon
 }  // namespace simd_softmax
 
@@ -125,7 +160,7 @@ struct F64x2 {
 namespace simd_softmax {
 
 const KernelSet& neon_kernel_set() {
-  static constexpr KernelSet kSet = neon::make_kernel_set<neon::F32x4, neon::F64x2>("neon");
+  static constexpr KernelSet kSet = neon::make_kernel_set<neon::F32x4, neon::F64x2, neon::F16x4, neon::BF16x4>("neon", "integer");
   return kSet;
 }
 

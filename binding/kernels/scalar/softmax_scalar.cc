@@ -7,6 +7,8 @@
 
 #define SIMD_SOFTMAX_ISA_NAMESPACE scalar
 
+#include "../half_vectors.h"
+
 namespace simd_softmax {
 namespace scalar {
 
@@ -55,6 +57,7 @@ struct OneLane {
     return result;
   }
   static bool all_at_least(Vec v, Scalar bound) { return v >= bound; }
+  static Vec zero_where_equal(Vec v, Scalar value) { return v == value ? Scalar(0) : v; }
   static Wide wide_zero() { return 0.0; }
   static Wide widen_add(Wide wide, Vec v) { return wide + static_cast<double>(v); }
   static void wide_store(Wide wide, double* lanes) { lanes[0] = wide; }
@@ -64,6 +67,19 @@ struct OneLane {
 using F32x1 = OneLane<float, uint32_t>;
 using F64x1 = OneLane<double, uint64_t>;
 
+// Half precision one element at a time, by the portable bit arithmetic of half_vectors.h.
+template <class ElementT>
+struct OneLaneHalfCodec {
+  using Element = ElementT;
+  static constexpr size_t kStreamAlignment = sizeof(Element);
+  static float widen(const uint16_t* p) { return HalfFormat<Element>::widen(*p); }
+  static void narrow(uint16_t* p, float v) { *p = HalfFormat<Element>::narrow(v); }
+  static void narrow_stream(uint16_t* p, float v) { narrow(p, v); }
+};
+
+using F16x1 = HalfVectors<F32x1, OneLaneHalfCodec<Float16>>;
+using BF16x1 = HalfVectors<F32x1, OneLaneHalfCodec<BFloat16>>;
+
 }  // namespace scalar
 }  // namespace simd_softmax
 
@@ -72,7 +88,7 @@ using F64x1 = OneLane<double, uint64_t>;
 namespace simd_softmax {
 
 const KernelSet& scalar_kernel_set() {
-  static constexpr KernelSet kSet = scalar::make_kernel_set<scalar::F32x1, scalar::F64x1>("scalar");
+  static constexpr KernelSet kSet = scalar::make_kernel_set<scalar::F32x1, scalar::F64x1, scalar::F16x1, scalar::BF16x1>("scalar", "integer");
   return kSet;
 }
 
