@@ -4,7 +4,7 @@ import { constants as bufferConstants } from 'node:buffer';
 
 import { rangeError } from './errors.js';
 import { native } from './native.js';
-import { arrayConstructor, bytesPerElement, type Dtype, type FloatArray } from './typed-arrays.js';
+import { bytesPerElement, type Dtype, type KernelArray, kernelArrayConstructor } from './typed-arrays.js';
 
 // Below this many bytes a zero-filled allocation is as cheap as an uninitialised one.
 const UNINITIALIZED_ALLOCATION_BYTES = 4096;
@@ -13,12 +13,12 @@ const UNINITIALIZED_ALLOCATION_BYTES = 4096;
 const HUGE_PAGE_ALLOCATION_BYTES = 8 << 20;
 
 /**
- * A new array of `length` elements whose contents are unspecified: large results skip the
+ * A new array of `length` elements (half precision: their bits) whose contents are unspecified: large results skip the
  * zero-filling pass, since the kernel overwrites every element. When the memory cannot be had, a
  * RangeError from `fn` says how much was asked for.
  */
-export function allocateUninitialized(fn: string, dtype: Dtype, length: number): FloatArray {
-  const Ctor = arrayConstructor(dtype);
+export function allocateUninitialized(fn: string, dtype: Dtype, length: number): KernelArray {
+  const Ctor = kernelArrayConstructor(dtype);
   const bytes = length * bytesPerElement(dtype);
   try {
     if (bytes < UNINITIALIZED_ALLOCATION_BYTES) return new Ctor(length);

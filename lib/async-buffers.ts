@@ -12,7 +12,7 @@ import { markAsUntransferable } from 'node:worker_threads';
 import { typeError } from './errors.js';
 import { allocateUninitialized } from './allocate.js';
 import {
-  bufferOf, copyElements, type Dtype, type FloatArray, isDetached, lengthOf,
+  bufferOf, copyElements, type Dtype, isDetached, type KernelArray, lengthOf,
 } from './typed-arrays.js';
 
 interface TransferableBuffer {
@@ -46,14 +46,14 @@ export const asyncBufferPolicy = { pinning: probePinning() };
 
 /** The arrays the addon works on during one async call, and how to finish it. */
 export interface HeldBuffers {
-  computeFrom: FloatArray;
-  computeInto: FloatArray;
+  computeFrom: KernelArray;
+  computeInto: KernelArray;
   /** Called after the addon settles successfully: copies into the caller's out if it worked on a copy. */
   finish(): void;
 }
 
 /** True when the array's memory can be taken from under an async call, even after pinning. */
-function mustCopy(array: FloatArray): boolean {
+function mustCopy(array: KernelArray): boolean {
   const buffer = bufferOf(array);
   // A SharedArrayBuffer is never detached and only ever grows.
   if (Object.prototype.toString.call(buffer) === '[object SharedArrayBuffer]') return false;
@@ -67,7 +67,7 @@ function mustCopy(array: FloatArray): boolean {
  * Makes input (unless `inputIsOurs`) and `output` safe to use off the JS thread until the call
  * settles: pinned, or replaced by private copies.
  */
-export function holdForAsync(fn: string, input: FloatArray, inputIsOurs: boolean, output: FloatArray, outputIsOurs: boolean,
+export function holdForAsync(fn: string, input: KernelArray, inputIsOurs: boolean, output: KernelArray, outputIsOurs: boolean,
   dtype: Dtype): HeldBuffers {
   const copyInput = !inputIsOurs && mustCopy(input);
   const copyOutput = !outputIsOurs && (input === output ? copyInput : mustCopy(output));

@@ -86,7 +86,7 @@ export function explain(input: TensorLike, dim: number, options?: ExplainOptions
   }
   const job = prepare('explain', op === 'softmax' ? SOFTMAX_KINDS : LOG_SOFTMAX_KINDS, input, dim, softmaxOptions);
   const staged = !async && job.staged;
-  const plan = native.explain(job.kind, job.outer, job.dimSize, job.inner, job.out ?? null, async);
+  const plan = native.explain(job.kind, job.outer, job.dimSize, job.inner, job.outKernel ?? null, async);
   return {
     op,
     dtype: job.dtype,

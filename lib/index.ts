@@ -11,7 +11,7 @@ export type { NestedArray, TensorOptions } from './tensor.js';
 export type { Dtype, FloatArray } from './typed-arrays.js';
 
 export interface BackendInfo {
-  /** The kernel set in use: 'avx512', 'avx2', 'neon' or 'scalar' (SIMD_SOFTMAX_ISA can force one). */
+  /** The kernel set in use: 'avx512_bf16' (avx512 with AVX512-BF16 bfloat16 stores), 'avx512', 'avx2', 'neon' or 'scalar' (SIMD_SOFTMAX_ISA can force one). */
   isa: string;
   /** The kernel sets this build has and this CPU can run, best first. */
   availableIsas: string[];

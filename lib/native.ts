@@ -3,12 +3,12 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import type { FloatArray } from './typed-arrays.js';
+import type { Dtype, KernelArray } from './typed-arrays.js';
 
 /** The numbers lib/ and the addon agree on, defined once in the addon (addon.cc, Init). */
 export interface NativeProtocol {
   ops: { softmax: number; logSoftmax: number };
-  dtypes: { float32: number; float64: number };
+  dtypes: { float32: number; float64: number; float16: number; bfloat16: number };
   /** A job's kind is op + opCount * dtype. */
   opCount: number;
   /** The largest thread count setNumThreads takes. */
@@ -42,7 +42,7 @@ export interface NativeBinding {
    * Runs a validated job over the {outer, dimSize, inner} view of input into output; kind is
    * op + protocol.opCount * dtype (see SOFTMAX_KINDS).
    */
-  run(kind: number, input: FloatArray, output: FloatArray, outer: number, dimSize: number, inner: number): void;
+  run(kind: number, input: KernelArray, output: KernelArray, outer: number, dimSize: number, inner: number): void;
   /**
    * Hands a staging area (a Uint8Array over a whole SharedArrayBuffer of stagingAreaBytes, seen only
    * by this copy of lib/) to the addon, which keeps it until the environment ends; returns its id.
@@ -54,7 +54,7 @@ export interface NativeBinding {
    */
   runStaged(id: number): void;
   /** The same as run() off the JS thread; input and output stay referenced until the promise settles. */
-  runAsync(kind: number, input: FloatArray, output: FloatArray, outer: number, dimSize: number, inner: number): Promise<void>;
+  runAsync(kind: number, input: KernelArray, output: KernelArray, outer: number, dimSize: number, inner: number): Promise<void>;
   /** Threads an async call may use (the default, or what setAsyncThreads asked for). */
   asyncThreads(): number;
   /** 0: the default (every usable core but one, at most threads()); n: n threads. */
@@ -71,12 +71,12 @@ export interface NativeBinding {
    * The plan run() (runAsync() with async) follows for this job; output (null for a result lib/
    * allocates) is read only for its address.
    */
-  explain(kind: number, outer: number, dimSize: number, inner: number, output: FloatArray | null, async: boolean): NativePlan;
+  explain(kind: number, outer: number, dimSize: number, inner: number, output: KernelArray | null, async: boolean): NativePlan;
   /** Every warning the core has reported in this process, oldest first. */
   warnings(): Array<{ code: string; message: string }>;
   /** How many warnings the core has reported so far. */
   warningCount(): number;
-  /** The active kernel set: 'avx512', 'avx2', 'neon' or 'scalar'. */
+  /** The active kernel set: 'avx512_bf16', 'avx512', 'avx2', 'neon' or 'scalar'. */
   isa(): string;
   /** The kernel sets this build has and this CPU runs, best first. */
   runnableIsas(): string[];
@@ -120,15 +120,33 @@ export const native: NativeBinding = load();
 export interface OpKinds {
   float32: number;
   float64: number;
+  float16: number;
+  bfloat16: number;
 }
 
 // Read from the protocol once, into objects of one shape: a keyed load with a variable string key
 // on every call would cost a measurable share of a [1, 10] softmax.
 const { ops, dtypes, opCount } = native.protocol;
-export const SOFTMAX_KINDS: OpKinds = { float32: ops.softmax + opCount * dtypes.float32, float64: ops.softmax + opCount * dtypes.float64 };
-export const LOG_SOFTMAX_KINDS: OpKinds = {
-  float32: ops.logSoftmax + opCount * dtypes.float32, float64: ops.logSoftmax + opCount * dtypes.float64,
-};
+function kindsOf(op: number): OpKinds {
+  return {
+    float32: op + opCount * dtypes.float32,
+    float64: op + opCount * dtypes.float64,
+    float16: op + opCount * dtypes.float16,
+    bfloat16: op + opCount * dtypes.bfloat16,
+  };
+}
+export const SOFTMAX_KINDS: OpKinds = kindsOf(ops.softmax);
+export const LOG_SOFTMAX_KINDS: OpKinds = kindsOf(ops.logSoftmax);
+
+/** The kind of a job of this op (its kinds) and dtype. */
+export function kindOf(kinds: OpKinds, dtype: Dtype): number {
+  switch (dtype) {
+    case 'float32': return kinds.float32;
+    case 'float64': return kinds.float64;
+    case 'float16': return kinds.float16;
+    default: return kinds.bfloat16;
+  }
+}
 
 // The core never prints: it reports warnings as data (an ignored SIMD_SOFTMAX_ISA, a bad
 // SIMD_SOFTMAX_NUM_THREADS, a worker thread that could not start), and this copy of lib/ emits each

@@ -1,29 +1,48 @@
 // softmax and logSoftmax: every argument is checked first (validate.ts); the addon receives a plain job.
 import { describe, rangeError, typeError } from './errors.js';
-import { emitNativeWarnings, LOG_SOFTMAX_KINDS, native, type OpKinds, SOFTMAX_KINDS } from './native.js';
+import { emitNativeWarnings, kindOf, LOG_SOFTMAX_KINDS, native, type OpKinds, SOFTMAX_KINDS } from './native.js';
+import { bitsView, castElements, halfResultData } from './half.js';
 import { formatShape, numelOf, splitAroundDim } from './shape.js';
 import { type NestedArray, Tensor, tensor, TRUSTED } from './tensor.js';
-import { checkData, checkOut, checkShape, normalizeDim, readOptions } from './validate.js';
+import { checkData, checkOut, checkShape, checkTaggedData, normalizeDim, readOptions } from './validate.js';
 import { holdForAsync } from './async-buffers.js';
 import { allocateUninitialized } from './allocate.js';
 import {
-  bytesPerElement, copyElements, type Dtype, type FloatArray, isFloatDtype, maxElements, type SourceArray, type SourceDtype,
+  bytesPerElement, copyElements, type Dtype, type FloatArray, isFloatDtype, isHalfDtype, type KernelArray, maxElements,
+  type SourceArray, type SourceDtype,
 } from './typed-arrays.js';
+
+/**
+ * An onnxruntime tensor (onnxruntime-node's or -web's `Tensor`), or anything shaped like one: `type`
+ * names the element type ('float32', 'float16', ...; a float16 tensor's data is a Uint16Array of
+ * bit patterns, or a Float16Array). Its data is checked at run time: string, bool and int64 tensors
+ * get a TypeError.
+ */
+export interface OnnxTensorLike {
+  readonly type: string;
+  readonly data: unknown;
+  readonly dims: readonly number[];
+}
 
 /** What softmax accepts as input. */
 export type TensorLike =
   | Tensor
-  | { data: ArrayBufferView; shape: readonly number[] }
-  | { data: ArrayBufferView; dims: readonly number[] }
+  | { data: ArrayBufferView; shape: readonly number[]; dtype?: Dtype | SourceDtype }
+  | { data: ArrayBufferView; dims: readonly number[]; dtype?: Dtype | SourceDtype }
+  | OnnxTensorLike
   | ArrayBufferView
   | NestedArray;
 
 export interface SoftmaxOptions {
-  /** Cast the input to this dtype first and compute in it, as torch's dtype= argument does. */
+  /**
+   * Cast the input to this dtype first and compute in it, as torch's dtype= argument does (the
+   * values are rounded once; half precision to nearest even).
+   */
   dtype?: Dtype;
   /**
-   * Where to write the result: a Float32Array or Float64Array of the result's dtype and the input's
-   * length. It may be the input's own array (in place), but must not partially overlap it.
+   * Where to write the result: an array of the result's dtype (a Float32Array, a Float64Array; for
+   * float16 a Float16Array or a Uint16Array of bit patterns; for bfloat16 a Uint16Array) and the
+   * input's length. It may be the input's own array (in place), but must not partially overlap it.
    */
   out?: FloatArray;
 }
@@ -53,35 +72,44 @@ export async function logSoftmaxAsync(input: TensorLike, dim: number, options?: 
 
 function runSync(job: PreparedJob): Tensor {
   if (job.staged) return runStaged(job);
-  const { computeFrom, output } = placeOutput(job);
+  const { computeFrom, computeInto, result } = placeOutput(job);
   if (job.length > 0) {
-    native.run(job.kind, computeFrom, output, job.outer, job.dimSize, job.inner);
+    native.run(job.kind, computeFrom, computeInto, job.outer, job.dimSize, job.inner);
     // A call is when the pool starts its threads: report one that could not start.
     emitNativeWarnings();
   }
-  return new Tensor(output, job.shape, TRUSTED);
+  return new Tensor(result, job.shape, job.dtype, TRUSTED);
 }
 
 async function runAsync(job: PreparedJob): Promise<Tensor> {
-  const { computeFrom, output } = placeOutput(job);
+  const { computeFrom, computeInto, result } = placeOutput(job);
   if (job.length > 0) {
     // The caller's arrays are pinned or copied first, so that no thread touches memory freed meanwhile.
     const outIsCallers = job.out !== undefined;
-    const held = holdForAsync(job.fn, computeFrom, computeFrom === output && !outIsCallers, output, !outIsCallers, job.dtype);
+    const held = holdForAsync(job.fn, computeFrom, computeFrom === computeInto && !outIsCallers, computeInto, !outIsCallers, job.dtype);
     await native.runAsync(job.kind, held.computeFrom, held.computeInto, job.outer, job.dimSize, job.inner);
     held.finish();
     emitNativeWarnings();
   }
-  return new Tensor(output, job.shape, TRUSTED);
+  return new Tensor(result, job.shape, job.dtype, TRUSTED);
 }
 
-/** The output array (the caller's out, else a new one) and the array to compute from. */
-function placeOutput(job: PreparedJob): { computeFrom: FloatArray; output: FloatArray } {
-  const output = job.out ?? allocateUninitialized(job.fn, job.dtype, job.length);
-  if (job.sourceDtype === job.dtype) return { computeFrom: job.source as FloatArray, output };
+/**
+ * The arrays the addon computes from and into (half precision: views of the bits), and the result's
+ * data (the caller's out, else a new array; a Float16Array for float16 where the runtime has one).
+ */
+function placeOutput(job: PreparedJob): { computeFrom: KernelArray; computeInto: KernelArray; result: FloatArray } {
+  const computeInto = job.outKernel ?? allocateUninitialized(job.fn, job.dtype, job.length);
+  const result = job.out ?? (isHalfDtype(job.dtype) ? halfResultData(computeInto as Uint16Array, job.dtype) : computeInto);
+  if (job.sourceDtype === job.dtype) return { computeFrom: kernelView(job.source, job.dtype), computeInto, result };
   // With a dtype that differs from the input's, cast into the output and compute there in place.
-  copyElements(output, job.source);
-  return { computeFrom: output, output };
+  castElements(computeInto, job.dtype, job.source, job.sourceDtype);
+  return { computeFrom: computeInto, computeInto, result };
+}
+
+/** The array the addon takes for data of `dtype`: the data itself, or for half precision a Uint16Array view of its bits. */
+function kernelView(data: ArrayBufferView, dtype: Dtype): KernelArray {
+  return isHalfDtype(dtype) ? bitsView(data) : data as KernelArray;
 }
 
 // Small synchronous jobs go through a staging area shared with the addon (see runStaged in
@@ -98,20 +126,32 @@ const STAGING_OUTPUT_OFFSET = STAGING_INPUT_OFFSET + STAGING_BYTES;
 const STAGING_INPUT = {
   float32: new Float32Array(STAGING_AREA, STAGING_INPUT_OFFSET, STAGING_BYTES / 4),
   float64: new Float64Array(STAGING_AREA, STAGING_INPUT_OFFSET, STAGING_BYTES / 8),
+  bits: new Uint16Array(STAGING_AREA, STAGING_INPUT_OFFSET, STAGING_BYTES / 2),
 };
 // Views of the staging output with exactly `length` elements, made when first needed.
 const stagingOutputViews32: Float32Array[] = [];
 const stagingOutputViews64: Float64Array[] = [];
+const stagingOutputViews16: Uint16Array[] = [];
 
-function stagingOutput(dtype: Dtype, length: number): FloatArray {
-  return dtype === 'float32'
-    ? (stagingOutputViews32[length] ??= new Float32Array(STAGING_AREA, STAGING_OUTPUT_OFFSET, length))
-    : (stagingOutputViews64[length] ??= new Float64Array(STAGING_AREA, STAGING_OUTPUT_OFFSET, length));
+function stagingOutput(dtype: Dtype, length: number): KernelArray {
+  switch (dtype) {
+    case 'float32': return (stagingOutputViews32[length] ??= new Float32Array(STAGING_AREA, STAGING_OUTPUT_OFFSET, length));
+    case 'float64': return (stagingOutputViews64[length] ??= new Float64Array(STAGING_AREA, STAGING_OUTPUT_OFFSET, length));
+    default: return (stagingOutputViews16[length] ??= new Uint16Array(STAGING_AREA, STAGING_OUTPUT_OFFSET, length));
+  }
+}
+
+function stagingInput(dtype: Dtype): KernelArray {
+  return dtype === 'float32' ? STAGING_INPUT.float32 : dtype === 'float64' ? STAGING_INPUT.float64 : STAGING_INPUT.bits;
 }
 
 function runStaged(job: PreparedJob): Tensor {
   const float32 = job.dtype === 'float32';
-  copyElements(float32 ? STAGING_INPUT.float32 : STAGING_INPUT.float64, job.source);
+  if (job.sourceDtype === job.dtype && !isHalfDtype(job.dtype)) {
+    copyElements(float32 ? STAGING_INPUT.float32 : STAGING_INPUT.float64, job.source);
+  } else {
+    castElements(stagingInput(job.dtype), job.dtype, job.source, job.sourceDtype);
+  }
   STAGING_LAYOUT[0] = job.kind;
   STAGING_LAYOUT[1] = job.outer;
   STAGING_LAYOUT[2] = job.dimSize;
@@ -121,12 +161,14 @@ function runStaged(job: PreparedJob): Tensor {
   let output: FloatArray;
   if (job.out !== undefined) {
     output = job.out;
-    copyElements(output, staged);
+    copyElements(job.outKernel!, staged);
+  } else if (isHalfDtype(job.dtype)) {
+    output = halfResultData(new Uint16Array(staged as Uint16Array), job.dtype);
   } else {
     // A new array copied from the staged result: one allocation and copy instead of two steps.
-    output = float32 ? new Float32Array(staged) : new Float64Array(staged);
+    output = float32 ? new Float32Array(staged as Float32Array) : new Float64Array(staged as Float64Array);
   }
-  return new Tensor(output, job.shape, TRUSTED);
+  return new Tensor(output, job.shape, job.dtype, TRUSTED);
 }
 
 /** A validated call: what the addon computes, and the shape of the tensor it returns. */
@@ -137,6 +179,7 @@ export interface PreparedJob {
   source: SourceArray; // the input's data
   sourceDtype: SourceDtype;
   out: FloatArray | undefined; // the caller's options.out, checked
+  outKernel: KernelArray | undefined; // the same memory as the addon takes it (half precision: bits)
   dtype: Dtype; // the result's
   length: number;
   outer: number;
@@ -167,31 +210,41 @@ export function prepare(fn: string, kinds: OpKinds, input: TensorLike, dim: numb
   const length = source.length;
   const checkedOut = out === undefined ? undefined : checkOut(fn, out, dtype, source);
   const [outer, dimSize, inner] = splitAroundDim(source.dims, d);
-  const kind = dtype === 'float32' ? kinds.float32 : kinds.float64;
+  const kind = kindOf(kinds, dtype);
   const staged = length > 0 && length * bytesPerElement(dtype) <= STAGING_BYTES;
-  return { fn, kind, staged, source: source.data, sourceDtype: source.dtype, out: checkedOut, dtype, length, outer, dimSize, inner, shape };
+  const outKernel = checkedOut === undefined ? undefined : kernelView(checkedOut, dtype);
+  return {
+    fn, kind, staged, source: source.data, sourceDtype: source.dtype, out: checkedOut, outKernel, dtype, length, outer, dimSize,
+    inner, shape,
+  };
 }
 
 function resolveInput(fn: string, input: TensorLike): ResolvedInput {
   if (Array.isArray(input) || typeof input === 'number') {
     // Nested numbers become a float32 tensor first, as torch.tensor of Python floats does.
     const t = tensor(input);
-    return { data: t.data, dtype: t.dtype, shape: t.shape, dims: t.shape, length: t.data.length };
+    return { data: t.data, dtype: t.dtype, shape: t.shape, dims: t.shape, length: t.numel };
   }
   if (ArrayBuffer.isView(input)) {
     const { data, dtype, length } = checkData(fn, 'input', input);
     const dims = [length];
     return { data, dtype, shape: frozenShape(dims), dims, length };
   }
-  // A Tensor is checked like any {data, shape}: its properties can be reassigned.
+  // A Tensor is checked like any {data, shape, dtype}: its properties can be reassigned.
   if (typeof input === 'object' && input !== null && 'data' in input) {
     const hasShape = 'shape' in input && input.shape !== undefined;
     const shapeName = hasShape ? 'input.shape' : 'input.dims';
     const rawShape: unknown = hasShape ? input.shape : (input as { dims?: unknown }).dims;
     const rawData: unknown = input.data;
+    // The element type's tag, read whenever present: onnxruntime's `type`, else `dtype`.
+    const tagName = 'type' in input ? 'input.type' : 'dtype' in input ? 'input.dtype' : undefined;
+    const tag: unknown = tagName === 'input.type' ? (input as { type?: unknown }).type
+      : tagName === 'input.dtype' ? (input as { dtype?: unknown }).dtype : undefined;
     if (rawShape === undefined) throw typeError(fn, 'expected input to have a shape (or dims) array next to its data');
     const shape = checkDims(fn, shapeName, rawShape);
-    const { data, dtype, length } = checkData(fn, 'input.data', rawData);
+    const { data, dtype, length } = tagName === undefined || tag === undefined
+      ? checkData(fn, 'input.data', rawData)
+      : checkTaggedData(fn, tagName, tag, rawData);
     const numel = numelOf(shape);
     if (numel !== length) {
       const limit = maxElements(isFloatDtype(dtype) ? dtype : 'float32');
@@ -203,7 +256,7 @@ function resolveInput(fn: string, input: TensorLike): ResolvedInput {
     return { data, dtype, shape: frozenShape(shape), dims: shape, length };
   }
   throw typeError(fn,
-    `expected input to be a Tensor, {data, shape}, {data, dims}, a Float32Array/Float64Array or nested arrays of numbers, but got ${describe(input)}`);
+    `expected input to be a Tensor, {data, shape}, {data, dims} (an onnxruntime tensor), a Float32Array/Float64Array/Float16Array or nested arrays of numbers, but got ${describe(input)}`);
 }
 
 // The shape last handed to a result, frozen, so that results of equal shape can share it and a loop
@@ -238,7 +291,11 @@ function frozenShape(dims: readonly number[]): readonly number[] {
 function resultDtype(fn: string, sourceDtype: SourceDtype, requested: Dtype | undefined): Dtype {
   if (requested !== undefined) return requested;
   if (isFloatDtype(sourceDtype)) return sourceDtype;
+  // A Uint16Array could be integers or half-precision bit patterns: refuse, and say how to say which.
+  const bits = sourceDtype === 'uint16'
+    ? "; if it holds float16 or bfloat16 bit patterns (as an onnxruntime float16 tensor's data does), pass {data, dims, type: 'float16'} (the onnxruntime tensor itself) or {data, shape, dtype: 'float16' | 'bfloat16'} instead"
+    : '';
   throw typeError(fn,
-    `input has dtype ${sourceDtype}, which ${fn} does not compute in; pass options.dtype ('float32' or 'float64') to cast it first, as torch's dtype= argument does`);
+    `input has dtype ${sourceDtype}, which ${fn} does not compute in; pass options.dtype ('float32', 'float64', 'float16' or 'bfloat16') to cast its integer values first, as torch's dtype= argument does${bits}`);
 }
 

@@ -1,11 +1,12 @@
-// Tensor: a float32 or float64 typed array with a shape, printed the way torch prints.
+// Tensor: a float32, float64, float16 or bfloat16 typed array with a shape, printed the way torch prints.
 import { describe, rangeError, typeError } from './errors.js';
 import { formatTensor } from './format.js';
+import { castElements, halfBitsFromNumber, halfElementReader, halfResultData } from './half.js';
 import { formatShape, numelOf, splitAroundDim } from './shape.js';
 import { checkDtype, checkShape, normalizeDim } from './validate.js';
 import {
-  arrayConstructor, type Dtype, type FloatArray, isDetached, lengthOf, maxElements,
-  sourceDtypeOf,
+  type Dtype, type FloatArray, isDetached, isHalfDtype, kernelArrayConstructor, lengthOf, maxElements, sourceDtypeOf,
+  type SourceArray, typedArrayName,
 } from './typed-arrays.js';
 
 /** Nested arrays of numbers, as `tensor()` takes them and `toArray()` returns them. */
@@ -20,23 +21,27 @@ const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 export const TRUSTED = Symbol('simd-softmax trusted tensor');
 
 export class Tensor {
-  /** The elements in row-major (C) order; the tensor is a view of this array, not a copy. */
+  /**
+   * The elements in row-major (C) order; the tensor is a view of this array, not a copy. float16
+   * data is a Float16Array where the runtime has one, else a Uint16Array of the bit patterns, as
+   * bfloat16 data always is.
+   */
   readonly data: FloatArray;
   readonly shape: readonly number[];
   readonly dtype: Dtype;
 
-  /** Wraps `data` (not copied) with `shape`, by default 1-D. */
-  constructor(data: FloatArray, shape?: readonly number[], trusted?: typeof TRUSTED) {
+  /**
+   * Wraps `data` (not copied) with `shape`, by default 1-D. `dtype` is needed for a Uint16Array
+   * (the bits of 'float16' or 'bfloat16' values); for other arrays it is their own, if given.
+   */
+  constructor(data: FloatArray, shape?: readonly number[], dtype?: Dtype, trusted?: typeof TRUSTED) {
     if (trusted === TRUSTED) {
       this.data = data;
       this.shape = shape!;
-      this.dtype = data.BYTES_PER_ELEMENT === 4 ? 'float32' : 'float64';
+      this.dtype = dtype!;
       return;
     }
-    const dtype = sourceDtypeOf(data);
-    if (dtype !== 'float32' && dtype !== 'float64') {
-      throw typeError('Tensor', `expected data to be a Float32Array or Float64Array, but got ${describe(data)}`);
-    }
+    const checkedDtype = tensorDtype(data, dtype);
     if (isDetached(data)) throw typeError('Tensor', 'the ArrayBuffer of data is detached');
     const length = lengthOf(data);
     const checked = shape === undefined ? [length] : checkShape('Tensor', 'shape', shape);
@@ -45,7 +50,7 @@ export class Tensor {
     }
     this.data = data;
     this.shape = Object.freeze(checked);
-    this.dtype = dtype;
+    this.dtype = checkedDtype;
   }
 
   /** The number of elements. */
@@ -69,18 +74,19 @@ export class Tensor {
     if (this.numel !== 1) {
       throw rangeError('Tensor.item', `a Tensor with ${this.numel} elements cannot be converted to a number`);
     }
-    return this.data[0];
+    return elementReader(this)(0);
   }
 
-  /** The elements as nested arrays (a number for a 0-d tensor). */
+  /** The elements as nested arrays of numbers (a number for a 0-d tensor). */
   toArray(): NestedArray {
-    if (this.ndim === 0) return this.data[0];
+    const read = elementReader(this);
+    if (this.ndim === 0) return read(0);
     const build = (dim: number, offset: number, stride: number): NestedArray[] => {
       const size = this.shape[dim];
       const innerStride = stride / Math.max(size, 1);
       const out: NestedArray[] = new Array(size);
       for (let i = 0; i < size; i++) {
-        out[i] = dim === this.ndim - 1 ? this.data[offset + i] : build(dim + 1, offset + i * innerStride, innerStride);
+        out[i] = dim === this.ndim - 1 ? read(offset + i) : build(dim + 1, offset + i * innerStride, innerStride);
       }
       return out;
     };
@@ -89,7 +95,10 @@ export class Tensor {
 
   /** PyTorch's print format, e.g. `tensor([0.0900, 0.2447, 0.6652])`. */
   toString(): string {
-    return formatTensor(this.data, this.shape, this.dtype);
+    if (!isHalfDtype(this.dtype)) return formatTensor(this.data, this.shape, this.dtype);
+    const values = new Float32Array(this.numel);
+    castElements(values, 'float32', this.data, this.dtype);
+    return formatTensor(values, this.shape, this.dtype);
   }
 
   [inspectSymbol](): string {
@@ -97,51 +106,92 @@ export class Tensor {
   }
 }
 
+/** The dtype of a Tensor's data, checked against the one the caller gave. */
+function tensorDtype(data: unknown, dtype: unknown): Dtype {
+  const given = dtype === undefined ? undefined : checkDtype('Tensor', 'dtype', dtype);
+  const own = sourceDtypeOf(data);
+  if (own === 'uint16') {
+    if (given === 'float16' || given === 'bfloat16') return given;
+    throw typeError('Tensor',
+      `a Uint16Array holds the bits of float16 or bfloat16 values: pass dtype 'float16' or 'bfloat16'${given === undefined ? '' : ` (got '${given}')`}`);
+  }
+  if (own !== 'float32' && own !== 'float64' && own !== 'float16') {
+    throw typeError('Tensor', `expected data to be a Float32Array, Float64Array, Float16Array or Uint16Array (with dtype), but got ${describe(data)}`);
+  }
+  if (given !== undefined && given !== own) {
+    throw typeError('Tensor', `dtype '${given}' does not match data, a ${typedArrayName(data)} (dtype '${own}')`);
+  }
+  return own;
+}
+
+/** Element i of a tensor's data, as a number (half precision widened exactly). */
+function elementReader(t: Tensor): (i: number) => number {
+  if (isHalfDtype(t.dtype)) return halfElementReader(t.data, t.dtype);
+  const data = t.data as ArrayLike<number>;
+  return (i) => data[i];
+}
+
+/** A new tensor of `dtype` holding `values` (rounded once to it). */
+function tensorOfValues(values: Float32Array | Float64Array, shape: readonly number[], dtype: Dtype): Tensor {
+  if (!isHalfDtype(dtype)) return new Tensor(values, shape, dtype);
+  const bits = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) bits[i] = halfBitsFromNumber(values[i], dtype);
+  return new Tensor(halfResultData(bits, dtype), shape, dtype);
+}
+
 // Sums accumulate in the tensor's dtype, as torch's do (float32 sums round to float32 at every
-// add), pairwise so that long reductions stay accurate.
+// add; half precision accumulates in float32 and rounds the result once), pairwise so that long
+// reductions stay accurate.
 const PAIRWISE_BASE = 8;
 
-function pairwiseSum(data: FloatArray, start: number, stride: number, count: number, round: (x: number) => number): number {
+function pairwiseSum(read: (i: number) => number, start: number, stride: number, count: number, round: (x: number) => number): number {
   if (count <= PAIRWISE_BASE) {
     let total = 0;
-    for (let i = 0; i < count; i++) total = round(total + data[start + i * stride]);
+    for (let i = 0; i < count; i++) total = round(total + read(start + i * stride));
     return total;
   }
   const half = Math.floor(count / 2);
-  return round(pairwiseSum(data, start, stride, half, round) + pairwiseSum(data, start + half * stride, stride, count - half, round));
+  return round(pairwiseSum(read, start, stride, half, round) + pairwiseSum(read, start + half * stride, stride, count - half, round));
 }
 
 function roundingOf(dtype: Dtype): (x: number) => number {
-  return dtype === 'float32' ? Math.fround : (x: number) => x;
+  return dtype === 'float64' ? (x: number) => x : Math.fround;
+}
+
+/** The array sums accumulate into: float64 for float64 tensors, float32 for the others. */
+function accumulator(dtype: Dtype, length: number): Float32Array | Float64Array {
+  return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
 }
 
 function sumAll(t: Tensor): Tensor {
-  const out = new (arrayConstructor(t.dtype))(1);
-  out[0] = pairwiseSum(t.data, 0, 1, t.numel, roundingOf(t.dtype));
-  return new Tensor(out, []);
+  const out = accumulator(t.dtype, 1);
+  out[0] = pairwiseSum(elementReader(t), 0, 1, t.numel, roundingOf(t.dtype));
+  return tensorOfValues(out, [], t.dtype);
 }
 
 function sumOverDim(t: Tensor, dim: number): Tensor {
   const [outer, dimSize, inner] = splitAroundDim(t.shape, dim);
-  const out = new (arrayConstructor(t.dtype))(outer * inner);
+  const out = accumulator(t.dtype, outer * inner);
   const round = roundingOf(t.dtype);
+  const read = elementReader(t);
   for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) out[o * inner + i] = pairwiseSum(t.data, o * dimSize * inner + i, inner, dimSize, round);
+    for (let i = 0; i < inner; i++) out[o * inner + i] = pairwiseSum(read, o * dimSize * inner + i, inner, dimSize, round);
   }
-  return new Tensor(out, t.shape.filter((_, d) => d !== dim));
+  return tensorOfValues(out, t.shape.filter((_, d) => d !== dim), t.dtype);
 }
 
 export interface TensorOptions {
   /** The shape of the result; by default the nesting of `values` (or 1-D for a typed array). */
   shape?: readonly number[];
-  /** 'float32' (the default, like torch.tensor of Python floats) or 'float64'. */
+  /** 'float32' (the default, like torch.tensor of Python floats), 'float64', 'float16' or 'bfloat16'. */
   dtype?: Dtype;
 }
 
 /**
  * A new tensor holding a copy of `values`: nested arrays of numbers, a single number (0-d), or a
- * typed array. Typed arrays keep float64 when they are Float64Array; other values become float32
- * unless options.dtype says otherwise.
+ * typed array. Typed arrays keep float64 when they are Float64Array and float16 when they are
+ * Float16Array; other values become float32 unless options.dtype says otherwise (values are
+ * rounded once to it, half precision to nearest even).
  */
 export function tensor(values: NestedArray | ArrayLike<number>, options?: TensorOptions): Tensor {
   const fn = 'tensor';
@@ -152,25 +202,32 @@ export function tensor(values: NestedArray | ArrayLike<number>, options?: Tensor
   const sourceDtype = sourceDtypeOf(values);
   if (sourceDtype !== undefined) {
     if (isDetached(values as unknown as ArrayBufferView)) throw typeError(fn, 'the ArrayBuffer of values is detached');
-    if (requestedDtype === undefined && sourceDtype === 'float64') dtype = 'float64';
-    data = new (arrayConstructor(dtype))(values as ArrayLike<number>);
-    shape = [data.length];
+    if (requestedDtype === undefined && (sourceDtype === 'float64' || sourceDtype === 'float16')) dtype = sourceDtype;
+    const copy = new (kernelArrayConstructor(dtype))(lengthOf(values as unknown as ArrayBufferView));
+    castElements(copy, dtype, values as unknown as SourceArray, sourceDtype);
+    data = isHalfDtype(dtype) ? halfResultData(copy as Uint16Array, dtype) : copy;
+    shape = [copy.length];
   } else if (typeof values === 'number' || Array.isArray(values)) {
     shape = nestedShape(fn, values);
     const numel = numelOf(shape);
     if (numel > maxElements(dtype)) throw rangeError(fn, `values hold ${numel} elements, more than a typed array can hold`);
-    data = new (arrayConstructor(dtype))(numel);
-    flattenInto(fn, values, data);
+    // Half precision rounds once, from the exact numbers: they go through float64.
+    const flat = dtype === 'float32' ? new Float32Array(numel) : new Float64Array(numel);
+    flattenInto(fn, values, flat);
+    return tensorOfValues(flat, requestedShapeOr(fn, requestedShape, shape, numel), dtype);
   } else {
     throw typeError(fn, `expected values to be nested arrays of numbers, a number or a typed array, but got ${describe(values)}`);
   }
-  if (requestedShape !== undefined) {
-    if (numelOf(requestedShape) !== data.length) {
-      throw rangeError(fn, `options.shape ${formatShape(requestedShape)} holds ${numelOf(requestedShape)} elements, but values have ${data.length}`);
-    }
-    shape = requestedShape;
+  return new Tensor(data, requestedShapeOr(fn, requestedShape, shape, lengthOf(data)), dtype);
+}
+
+/** options.shape when given (checked to hold `numel` elements), else the shape of the values. */
+function requestedShapeOr(fn: string, requestedShape: number[] | undefined, shape: number[], numel: number): number[] {
+  if (requestedShape === undefined) return shape;
+  if (numelOf(requestedShape) !== numel) {
+    throw rangeError(fn, `options.shape ${formatShape(requestedShape)} holds ${numelOf(requestedShape)} elements, but values have ${numel}`);
   }
-  return new Tensor(data, shape);
+  return requestedShape;
 }
 
 function checkTensorOptions(fn: string, options: TensorOptions | undefined): { shape?: number[]; dtype?: Dtype } {
@@ -211,7 +268,7 @@ function nestedShape(fn: string, values: NestedArray): number[] {
   return shape;
 }
 
-function flattenInto(fn: string, values: NestedArray, out: FloatArray): void {
+function flattenInto(fn: string, values: NestedArray, out: Float32Array | Float64Array): void {
   let index = 0;
   const visit = (value: NestedArray, path: string): void => {
     if (Array.isArray(value)) {

@@ -3,8 +3,18 @@
 import { constants as bufferConstants } from 'node:buffer';
 
 
-export type Dtype = 'float32' | 'float64';
-export type FloatArray = Float32Array | Float64Array;
+import type { Float16Array } from './half.js';
+
+/** The dtypes softmax computes in and returns. */
+export type Dtype = 'float32' | 'float64' | 'float16' | 'bfloat16';
+export type HalfDtype = 'float16' | 'bfloat16';
+/**
+ * The array of a float tensor: float16 as a Float16Array where the runtime has one, else (and for
+ * bfloat16 always) a Uint16Array of the bit patterns.
+ */
+export type FloatArray = Float32Array | Float64Array | Float16Array | Uint16Array;
+/** What the addon reads and writes: half precision as Uint16Array views of the bits. */
+export type KernelArray = Float32Array | Float64Array | Uint16Array;
 
 /** Element types softmax can compute in directly, or cast from with options.dtype. */
 export type SourceDtype = Dtype | 'int8' | 'int16' | 'int32' | 'uint8' | 'uint16' | 'uint32' | 'uint8clamped';
@@ -38,6 +48,7 @@ export function sourceDtypeOf(value: unknown): SourceDtype | undefined {
   switch (tagGetter.call(value)) {
     case 'Float32Array': return 'float32';
     case 'Float64Array': return 'float64';
+    case 'Float16Array': return 'float16';
     case 'Int8Array': return 'int8';
     case 'Int16Array': return 'int16';
     case 'Int32Array': return 'int32';
@@ -54,13 +65,17 @@ export function bytesPerElement(dtype: SourceDtype): number {
   switch (dtype) {
     case 'float64': return 8;
     case 'float32': case 'int32': case 'uint32': return 4;
-    case 'int16': case 'uint16': return 2;
+    case 'int16': case 'uint16': case 'float16': case 'bfloat16': return 2;
     default: return 1;
   }
 }
 
 export function isFloatDtype(dtype: SourceDtype): dtype is Dtype {
-  return dtype === 'float32' || dtype === 'float64';
+  return dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16';
+}
+
+export function isHalfDtype(dtype: SourceDtype): dtype is HalfDtype {
+  return dtype === 'float16' || dtype === 'bfloat16';
 }
 
 export function lengthOf(array: ArrayBufferView): number {
@@ -98,8 +113,9 @@ export function isDetached(array: ArrayBufferView): boolean {
   }
 }
 
-export function arrayConstructor(dtype: Dtype): Float32ArrayConstructor | Float64ArrayConstructor {
-  return dtype === 'float32' ? Float32Array : Float64Array;
+/** The constructor of the arrays the addon takes for this dtype (Uint16Array for half precision). */
+export function kernelArrayConstructor(dtype: Dtype): Float32ArrayConstructor | Float64ArrayConstructor | Uint16ArrayConstructor {
+  return dtype === 'float32' ? Float32Array : dtype === 'float64' ? Float64Array : Uint16Array;
 }
 
 /** The largest element count a typed array of this dtype can have in this Node. */

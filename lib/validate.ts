@@ -2,7 +2,7 @@
 // TypeError or RangeError that names the function, the argument and what was wrong.
 import { describe, rangeError, typeError } from './errors.js';
 import {
-  bufferOf, byteOffsetOf, bytesPerElement, type Dtype, type FloatArray, isDetached, lengthOf, type SourceArray,
+  bufferOf, byteOffsetOf, bytesPerElement, type Dtype, type FloatArray, isDetached, isHalfDtype, lengthOf, type SourceArray,
   type SourceDtype, sourceDtypeOf, typedArrayName,
 } from './typed-arrays.js';
 
@@ -49,10 +49,55 @@ export function normalizeDim(fn: string, dim: unknown, rank: number): number {
 
 /** A dtype name softmax computes in. */
 export function checkDtype(fn: string, name: string, dtype: unknown): Dtype {
-  if (dtype !== 'float32' && dtype !== 'float64') {
-    throw typeError(fn, `expected ${name} to be 'float32' or 'float64', but got ${describe(dtype)}`);
+  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'float16' && dtype !== 'bfloat16') {
+    throw typeError(fn, `expected ${name} to be 'float32', 'float64', 'float16' or 'bfloat16', but got ${describe(dtype)}`);
   }
   return dtype;
+}
+
+// The element types an input's tag (onnxruntime's `type`, or `dtype`) may name, and the arrays each
+// may hold: a tag is read whenever present, and must agree with its array.
+const TAGGED_ARRAYS: Record<string, readonly string[]> = {
+  float32: ['Float32Array'],
+  float64: ['Float64Array'],
+  float16: ['Uint16Array', 'Float16Array'],
+  bfloat16: ['Uint16Array'],
+  int8: ['Int8Array'],
+  uint8: ['Uint8Array'],
+  int16: ['Int16Array'],
+  uint16: ['Uint16Array'],
+  int32: ['Int32Array'],
+  uint32: ['Uint32Array'],
+};
+// Tags of tensors softmax cannot take at all, and why.
+const REFUSED_TAGS: Record<string, string> = {
+  string: 'a string tensor holds no numbers',
+  bool: 'a bool tensor has no softmax (torch refuses it too); convert it to numbers first',
+  int64: 'int64 values do not fit a float exactly; convert the BigInt64Array to a Float64Array (or Float32Array) first',
+  uint64: 'uint64 values do not fit a float exactly; convert the BigUint64Array to a Float64Array (or Float32Array) first',
+  int4: 'packed 4-bit tensors are not supported',
+  uint4: 'packed 4-bit tensors are not supported',
+};
+
+/**
+ * The element type of tagged data (`tagName` is 'input.type' or 'input.dtype'): the tag itself,
+ * after checking that it is one softmax takes and that the array holds that type.
+ */
+export function checkTaggedData(fn: string, tagName: string, tag: unknown, data: unknown): { data: SourceArray; dtype: SourceDtype; length: number } {
+  if (typeof tag !== 'string') throw typeError(fn, `expected ${tagName} to be a dtype name, but got ${describe(tag)}`);
+  const refused = Object.hasOwn(REFUSED_TAGS, tag) ? REFUSED_TAGS[tag] : undefined;
+  if (refused !== undefined) throw typeError(fn, `${tagName} is '${tag}': ${refused}`);
+  const arrays = Object.hasOwn(TAGGED_ARRAYS, tag) ? TAGGED_ARRAYS[tag] : undefined;
+  if (arrays === undefined) {
+    throw typeError(fn, `${tagName} '${tag}' is not a dtype softmax takes (known: ${Object.keys(TAGGED_ARRAYS).join(', ')})`);
+  }
+  const arrayName = typedArrayName(data);
+  if (arrayName === undefined || !arrays.includes(arrayName)) {
+    const got = arrayName === undefined ? describe(data) : `a ${arrayName}`;
+    throw typeError(fn, `${tagName} is '${tag}', which is held in ${arrays.map((a) => `a ${a}`).join(' or ')}, but input.data is ${got}`);
+  }
+  const checked = checkData(fn, 'input.data', data);
+  return { ...checked, dtype: tag as SourceDtype };
 }
 
 /** options.dtype (checked) and options.out (not yet checked), each read once. */
@@ -73,7 +118,7 @@ export function checkData(fn: string, name: string, data: unknown): { data: Sour
     const kind = typedArrayName(data) ?? (ArrayBuffer.isView(data) ? 'DataView' : undefined);
     const got = kind === undefined ? describe(data) : `a ${kind}`;
     throw typeError(fn,
-      `expected ${name} to be a Float32Array or Float64Array (or an integer typed array with options.dtype), but got ${got}`);
+      `expected ${name} to be a Float32Array, Float64Array or Float16Array (or an integer typed array with options.dtype), but got ${got}`);
   }
   const length = lengthOf(data as ArrayBufferView);
   if (length === 0 && isDetached(data as ArrayBufferView)) {
@@ -84,10 +129,11 @@ export function checkData(fn: string, name: string, data: unknown): { data: Sour
 
 /** options.out, checked against the result's dtype and the input (length, overlap). */
 export function checkOut(fn: string, out: unknown, dtype: Dtype, source: InputData): FloatArray {
-  const expected = dtype === 'float32' ? 'Float32Array' : 'Float64Array';
+  const expected = TAGGED_ARRAYS[dtype];
   const name = typedArrayName(out);
-  if (name !== expected) {
-    throw typeError(fn, `expected options.out to be a ${expected} (the result's dtype is ${dtype}), but got ${name === undefined ? describe(out) : `a ${name}`}`);
+  if (name === undefined || !expected.includes(name)) {
+    const bits = isHalfDtype(dtype) ? ' (of the bit patterns)' : '';
+    throw typeError(fn, `expected options.out to be ${expected.map((a) => `a ${a}`).join(' or ')}${bits} (the result's dtype is ${dtype}), but got ${name === undefined ? describe(out) : `a ${name}`}`);
   }
   const outArray = out as FloatArray;
   const length = lengthOf(outArray);

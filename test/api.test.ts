@@ -161,7 +161,7 @@ describe('small calls go through staging buffers, large ones straight to the add
     const id = native.attachStaging(new Uint8Array(area));
     expect(() => native.runStaged(id + 1)).toThrow(/internal error.*no staging area has this id/);
     const header = new Uint32Array(area, 0, 4);
-    header.set([4, 1, 10, 1]);
+    header.set([8, 1, 10, 1]); // kinds are op + 2 * dtype: 0..7
     expect(() => native.runStaged(id)).toThrow(/internal error.*kind/);
     for (const layout of [[0, 1, 1025, 1], [2, 1, 513, 1], [1, 65536, 65536, 65536]]) {
       header.set(layout);
@@ -286,7 +286,7 @@ describe('tensor()', () => {
 describe('backend()', () => {
   test('reports the kernel set, threads and version', () => {
     const info = backend();
-    expect(['avx512', 'avx2', 'neon', 'scalar']).toContain(info.isa);
+    expect(['avx512_bf16', 'avx512', 'avx2', 'neon', 'scalar']).toContain(info.isa);
     expect(info.availableIsas).toContain(info.isa);
     expect(info.threads).toBe(getNumThreads());
     expect(info.version).toBe(require('../package.json').version);

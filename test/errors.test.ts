@@ -39,15 +39,15 @@ describe('input', () => {
 
   test('unsupported data types name the type', () => {
     expectError(() => softmax(new BigInt64Array(2) as never, 0), 'TypeError',
-      'expected input to be a Float32Array or Float64Array (or an integer typed array with options.dtype), but got a BigInt64Array');
+      'expected input to be a Float32Array, Float64Array or Float16Array (or an integer typed array with options.dtype), but got a BigInt64Array');
     expectError(() => softmax(new DataView(new ArrayBuffer(8)) as never, 0), 'TypeError', 'but got a DataView');
     expectError(() => softmax({ data: [1, 2], shape: [2] } as never, 0), 'TypeError',
-      'expected input.data to be a Float32Array or Float64Array (or an integer typed array with options.dtype), but got an array of length 2');
+      'expected input.data to be a Float32Array, Float64Array or Float16Array (or an integer typed array with options.dtype), but got an array of length 2');
   });
 
   test('integer data without dtype is refused, as torch refuses it', () => {
     expectError(() => softmax(Int32Array.from([1, 2]), 0), 'TypeError',
-      "input has dtype int32, which softmax does not compute in; pass options.dtype ('float32' or 'float64')");
+      "input has dtype int32, which softmax does not compute in; pass options.dtype ('float32', 'float64', 'float16' or 'bfloat16')");
     expectError(() => logSoftmax({ data: new Uint8Array(2), shape: [2] }, 0), 'TypeError', 'input has dtype uint8, which logSoftmax');
   });
 
@@ -115,8 +115,8 @@ describe('options', () => {
   });
 
   test('unknown dtype', () => {
-    expectError(() => softmax(f32(1), 0, { dtype: 'float16' as never }), 'TypeError',
-      "expected options.dtype to be 'float32' or 'float64', but got \"float16\" (string)");
+    expectError(() => softmax(f32(1), 0, { dtype: 'float8' as never }), 'TypeError',
+      "expected options.dtype to be 'float32', 'float64', 'float16' or 'bfloat16', but got \"float8\" (string)");
     expectError(() => softmax(f32(1), 0, { dtype: Float32Array as never }), 'TypeError', 'but got a function');
   });
 });
@@ -184,12 +184,12 @@ describe('tensor() and Tensor', () => {
 
   test('tensor() options', () => {
     expectError(() => tensor([1, 2], { shape: [3] }), 'RangeError', 'options.shape [3] holds 3 elements, but values have 2');
-    expectError(() => tensor([1], { dtype: 'int32' as never }), 'TypeError', "expected options.dtype to be 'float32' or 'float64'");
+    expectError(() => tensor([1], { dtype: 'int32' as never }), 'TypeError', "expected options.dtype to be 'float32', 'float64', 'float16' or 'bfloat16'");
     expectError(() => tensor([1], { size: [1] } as never), 'TypeError', "unknown option 'size' (known options: shape, dtype)");
   });
 
   test('Tensor constructor, item and sum', () => {
-    expectError(() => new Tensor([1, 2] as never), 'TypeError', 'Tensor(): expected data to be a Float32Array or Float64Array');
+    expectError(() => new Tensor([1, 2] as never), 'TypeError', 'Tensor(): expected data to be a Float32Array, Float64Array, Float16Array or Uint16Array (with dtype)');
     expectError(() => new Tensor(new Float32Array(4), [3]), 'RangeError', 'Tensor(): shape [3] holds 3 elements, but data has 4');
     expectError(() => tensor([1, 2]).item(), 'RangeError', 'a Tensor with 2 elements cannot be converted to a number');
     expectError(() => tensor([1, 2]).sum(1), 'RangeError', 'Tensor.sum(): Dimension out of range (expected to be in range of [-1, 0], but got 1)');

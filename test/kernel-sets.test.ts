@@ -57,5 +57,5 @@ test('an unknown name falls back to the best, with a warning listing the names',
   const child = isaInChild('avx9000');
   expect(child.isa).toBe(isaInChild(undefined).isa);
   expect(child.codes).toEqual(['SIMD_SOFTMAX_ISA_FALLBACK']);
-  expect(child.stderr).toContain('SIMD_SOFTMAX_ISA=avx9000 is not a kernel set (expected scalar, avx2, avx512, neon or auto)');
+  expect(child.stderr).toContain('SIMD_SOFTMAX_ISA=avx9000 is not a kernel set (expected scalar, avx2, avx512, avx512_bf16, neon or auto)');
 });
