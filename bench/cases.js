@@ -1,4 +1,5 @@
-// The standard benchmark cases (float32 and dim -1 unless noted).
+// The standard benchmark cases (float32 and dim -1 unless noted). A half-precision case names its
+// float32 twin: the bench times both side by side, and the widen-compute-narrow path a Node user takes.
 'use strict';
 
 const CASES = [
@@ -13,8 +14,13 @@ const CASES = [
   { name: 'f64-cls', shape: [64, 1000], dim: -1, dtype: 'float64' },
   { name: 'f64-big', shape: [2048, 4096], dim: -1, dtype: 'float64' },
   { name: 'row256k', shape: [1, 256000], dim: -1, dtype: 'float32' },
+  // Half precision, each beside its float32 twin (the same shape) in the same rounds.
+  { name: 'gpt2-f16', shape: [32, 50257], dim: -1, dtype: 'float16', twin: 'gpt2' },
+  { name: 'gpt2-bf16', shape: [32, 50257], dim: -1, dtype: 'bfloat16', twin: 'gpt2' },
+  { name: 'big-bf16', shape: [4096, 4096], dim: -1, dtype: 'bfloat16', twin: 'big' },
+  { name: 'vocab-f16', shape: [8, 32000], dim: -1, dtype: 'float16', twin: 'vocab' },
 ];
 
-const QUICK_CASES = ['tiny', 'cls', 'vocab', 'big', 'dim0', 'mid', 'f64-cls', 'row256k'];
+const QUICK_CASES = ['tiny', 'cls', 'vocab', 'big', 'dim0', 'mid', 'f64-cls', 'row256k', 'vocab-f16', 'big-bf16'];
 
 module.exports = { CASES, QUICK_CASES };

@@ -17,6 +17,7 @@ const { loadBenchHelpers } = require('./helpers.js');
 const helpers = loadBenchHelpers();
 const { CASES, QUICK_CASES } = require('./cases.js');
 const { jsLoop, maxError, onnxruntimeTimes, reference, torchTimes } = require('./peers.js');
+const { maxUlps, narrow, widen, widenTable } = require('./half-js.js');
 const { gaussianArray } = require('./random.js');
 const { median, splitAroundDim } = require('./stats.js');
 const { barChart } = require('./svg.js');
@@ -132,40 +133,66 @@ function main() {
   const records = [];
   const peerJobs = [];
   for (const c of cases) {
-    const Ctor = c.dtype === 'float32' ? Float32Array : Float64Array;
+    const half = c.dtype === 'float16' || c.dtype === 'bfloat16';
+    const Ctor = half ? Uint16Array : c.dtype === 'float32' ? Float32Array : Float64Array;
     const numel = c.shape.reduce((a, b) => a * b, 1);
     const bytes = 2 * numel * Ctor.BYTES_PER_ELEMENT;
-    const x = gaussianArray(Ctor, numel, 42, 3);
-    const input = { data: x, shape: c.shape };
+    // Half precision: the bits of randn * 3 rounded to the dtype, and the same values widened to
+    // float32 (what the float32 twin and the reference see).
+    const table = half ? widenTable(c.dtype) : undefined;
+    const x = half ? new Uint16Array(simd.tensor(gaussianArray(Float32Array, numel, 42, 3), { dtype: c.dtype }).data.buffer)
+      : gaussianArray(Ctor, numel, 42, 3);
+    const values = half ? new Float32Array(numel) : x;
+    if (half) widen(x, values, table);
+    const input = half ? { data: x, shape: c.shape, dtype: c.dtype } : { data: x, shape: c.shape };
     const [outer, dimSize, inner] = splitAroundDim(c.shape, c.dim);
     const copyTarget = new Ctor(numel);
     for (const op of ['softmax', 'logSoftmax']) {
       const log = op === 'logSoftmax';
-      const want = reference(x, outer, dimSize, inner, log);
-      // The plain JS loop: single-threaded by nature, measured once per case and op.
-      const jsOut = new Ctor(numel);
-      const [jsNs] = measure([{ fn: () => jsLoop(x, jsOut, outer, dimSize, inner, log), minNs: Math.min(minNs, 5e7) }],
-        args.quick ? 1 : 3, minNs);
-      const jsError = maxError(jsOut, want, log);
+      const want = reference(values, outer, dimSize, inner, log);
+      // Half results are held to one ulp of the reference rounded once; float ones to a relative error.
+      const errorOf = (data) => (half ? maxUlps(new Uint16Array(data.buffer, data.byteOffset, numel), want, c.dtype) : maxError(data, want, log));
+      // The plain JS loop: single-threaded by nature, measured once per case and op (half precision:
+      // widened through the table, computed in float32, narrowed back).
+      const jsOut = half ? new Float32Array(numel) : new Ctor(numel);
+      const jsWide = half ? new Float32Array(numel) : undefined;
+      const jsBits = half ? new Uint16Array(numel) : undefined;
+      const jsFn = half
+        ? () => { widen(x, jsWide, table); jsLoop(jsWide, jsOut, outer, dimSize, inner, log); narrow(jsOut, jsBits, c.dtype); }
+        : () => jsLoop(x, jsOut, outer, dimSize, inner, log);
+      const [jsNs] = measure([{ fn: jsFn, minNs: Math.min(minNs, 5e7) }], args.quick ? 1 : 3, minNs);
+      const jsError = errorOf(half ? jsBits : jsOut);
       // The function itself, as a caller holds it (like jsLoop): looking it up on the module for
       // every call would time the lookup too.
       const call = simd[op];
       // Every thread count's variants in the same rounds: the ratios between them are side by side.
+      // Half precision adds its float32 twin and what a Node user does today: widen through the
+      // table, our float32 softmax, narrow back.
       const outs = threadCounts.map(() => new Ctor(numel));
       const allocated = threadCounts.map(() => undefined);
+      const twinInput = { data: values, shape: c.shape };
+      const twinOut = new Float32Array(half ? numel : 0);
+      const userWide = new Float32Array(half ? numel : 0);
+      const userOut = new Float32Array(half ? numel : 0);
+      const userBits = new Uint16Array(half ? numel : 0);
+      const perThreads = half ? 5 : 3;
       const variants = threadCounts.flatMap((threads, t) => [
         { threads, fn: () => call(input, c.dim, { out: outs[t] }) },
         { threads, fn: () => { allocated[t] = call(input, c.dim); } },
         { threads, fn: () => helpers.copy(x, copyTarget, threads) },
+        ...(half ? [
+          { threads, fn: () => call(twinInput, c.dim, { out: twinOut }) },
+          { threads, fn: () => { widen(x, userWide, table); call({ data: userWide, shape: c.shape }, c.dim, { out: userOut }); narrow(userOut, userBits, c.dtype); } },
+        ] : []),
       ]);
       const medians = measure(variants, rounds, minNs);
       threadCounts.forEach((threads, t) => {
-        const [outNs, allocNs, copyNs] = medians.slice(3 * t, 3 * t + 3);
+        const [outNs, allocNs, copyNs, twinNs, userNs] = medians.slice(perThreads * t, perThreads * t + perThreads);
         // Check what was timed: a kernel that skipped work would fail here, not look fast.
-        const errors = { out: maxError(outs[t], want, log), alloc: maxError(allocated[t].data, want, log) };
-        const bound = c.dtype === 'float32' ? 1e-5 : 1e-12;
+        const errors = { out: errorOf(outs[t]), alloc: errorOf(allocated[t].data) };
+        const bound = half ? 1 : c.dtype === 'float32' ? 1e-5 : 1e-12;
         for (const [mode, error] of Object.entries(errors)) {
-          if (!(error <= bound)) throw new Error(`${c.name} ${op} ${mode} ${threads} threads: max error ${error} exceeds ${bound}`);
+          if (!(error <= bound)) throw new Error(`${c.name} ${op} ${mode} ${threads} threads: max error ${error} exceeds ${bound}${half ? ' ulp' : ''}`);
         }
         for (const [mode, ns] of [['out', outNs], ['alloc', allocNs]]) {
           const key = `${c.name}/${op}/${mode}/${threads}`;
@@ -173,6 +200,7 @@ function main() {
             case: c.name, shape: c.shape, dim: c.dim, dtype: c.dtype, op, mode, threads, medianNs: ns,
             gbps: bytes / ns, jsLoopNs: jsNs, vsJsLoop: jsNs / ns, memcpyNs: copyNs, memcpyGbps: bytes / copyNs,
             percentOfMemcpy: (100 * copyNs) / ns, maxError: errors[mode], jsLoopMaxError: jsError, key,
+            ...(half ? { twin: c.twin, twinNs, vsTwin: twinNs / ns, widenComputeNarrowNs: userNs, vsWidenComputeNarrow: userNs / ns } : {}),
           });
           peerJobs.push({ key, shape: c.shape, dim: c.dim, dtype: c.dtype, op: log ? 'log_softmax' : 'softmax', mode, threads,
             repeats: rounds, minSeconds: minNs / 1e9 });
@@ -189,7 +217,8 @@ function main() {
   const peers = [];
   if (args.torch) {
     process.stderr.write('measuring PyTorch (Debian python3-torch) on the same cases...\n');
-    const torch = torchTimes(peerJobs);
+    // torch 1.13 has no float16 softmax on CPU.
+    const torch = torchTimes(peerJobs.filter((job) => job.dtype !== 'float16'));
     if (torch.available) {
       peers.push({ name: 'torch', version: torch.version, nsByKey: (key) => (torch.results[key] === undefined ? undefined : torch.results[key] * 1e9) });
     } else {
@@ -198,7 +227,7 @@ function main() {
   }
   if (args.onnxruntime) {
     process.stderr.write('measuring onnxruntime-node on the same cases...\n');
-    const ort = onnxruntimeTimes(peerJobs);
+    const ort = onnxruntimeTimes(peerJobs.filter((job) => job.dtype === 'float32' || job.dtype === 'float64'));
     if (ort.available) {
       peers.push({ name: 'onnxruntime', version: ort.version, nsByKey: (key) => ort.results[key] });
       for (const [key, message] of Object.entries(ort.errors)) process.stderr.write(`onnxruntime ${key}: ${message}; not timed\n`);
@@ -219,18 +248,22 @@ function main() {
   for (const r of records) delete r.key;
 
   const rows = [['case', 'shape', 'dim', 'dtype', 'op', 'mode', 'thr', 'median/call', 'GB/s', 'x JS loop', '% memcpy',
-    versions.torch ? `x torch ${versions.torch}` : 'x torch', versions.onnxruntime ? `x ort ${versions.onnxruntime}` : 'x ort']];
+    versions.torch ? `x torch ${versions.torch}` : 'x torch', versions.onnxruntime ? `x ort ${versions.onnxruntime}` : 'x ort',
+    'x f32 twin', 'x widen+f32+narrow']];
   for (const r of records) {
     rows.push([r.case, `[${r.shape.join(',')}]`, String(r.dim), r.dtype, r.op, r.mode, String(r.threads), formatTime(r.medianNs),
       r.gbps.toFixed(2), r.vsJsLoop.toFixed(1), r.percentOfMemcpy.toFixed(0), r.vsTorch === undefined ? '-' : r.vsTorch.toFixed(2),
-      r.vsOnnxruntime === undefined ? '-' : r.vsOnnxruntime.toFixed(2)]);
+      r.vsOnnxruntime === undefined ? '-' : r.vsOnnxruntime.toFixed(2), r.vsTwin === undefined ? '-' : r.vsTwin.toFixed(2),
+      r.vsWidenComputeNarrow === undefined ? '-' : r.vsWidenComputeNarrow.toFixed(1)]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const line = (row) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
   console.log(`\n${line(rows[0])}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const row of rows.slice(1)) console.log(line(row));
   console.log('\nGB/s = (input + output bytes) / median time per call; x JS loop, x torch and x ort (onnxruntime-node) = their time / ours; ' +
-    '% memcpy = a native memcpy of the same bytes, on the same threads, as a share of our time.');
+    '% memcpy = a native memcpy of the same bytes, on the same threads, as a share of our time. Half precision: x f32 twin = our ' +
+    'float32 time on the same shape / ours (elements per second against float32); x widen+f32+narrow = widening through a ' +
+    'table in JS, our float32 softmax and narrowing back / ours; the JS loop widens and narrows too; results within 1 ulp.');
   if (ceiling) {
     console.log(`Thread-scaling ceiling of this machine during the run (a pure compute loop on ${maxThreads} threads vs 1): ` +
       `${ceiling.before.toFixed(2)}x before, ${ceiling.after.toFixed(2)}x after.`);

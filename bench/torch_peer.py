@@ -12,7 +12,7 @@ import time
 
 import torch
 
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
+DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16}
 
 
 def median_seconds(fn, repeats, min_seconds):
@@ -38,7 +38,9 @@ def main():
     torch.manual_seed(0)
     for case in cases:
         torch.set_num_threads(case["threads"])
-        x = torch.randn(case["shape"], dtype=DTYPES[case["dtype"]]) * 3
+        dtype = DTYPES[case["dtype"]]
+        # bfloat16: float32 samples rounded to it, as the bench's own input is made.
+        x = (torch.randn(case["shape"], dtype=torch.float32 if dtype == torch.bfloat16 else dtype) * 3).to(dtype)
         op = torch.softmax if case["op"] == "softmax" else torch.log_softmax
         dim = case["dim"]
         if case["mode"] == "out":

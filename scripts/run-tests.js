@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: compiles lib/ (the examples run the built package); builds the native tests with CMake
+// `npm test`: compiles lib/ (the examples run the built package) and the type tests; builds the native tests with CMake
 // (build/native-tests) and runs them with ctest: every kernel of every kernel set this CPU runs, and
 // the planner; then the jest suite once on the default kernel set, and the torch fixtures and the
 // dispatch checks once per other kernel set, forced with SIMD_SOFTMAX_ISA. Prints one summary line.
@@ -21,6 +21,11 @@ function run(command, args, env, cwd = root) {
 
 if (run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json']) !== 0) {
   console.error('npm test: TypeScript compilation failed');
+  process.exit(1);
+}
+// The published declarations under --strict, with onnxruntime's Tensor type (test/types).
+if (run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join('test', 'types', 'tsconfig.json')]) !== 0) {
+  console.error('npm test: the type tests (test/types) failed to compile');
   process.exit(1);
 }
 
@@ -52,7 +57,7 @@ const { native } = require(path.join(root, 'dist', 'native.js'));
 const [defaultIsa, ...otherIsas] = native.runnableIsas();
 const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'simd-softmax-jest-'));
 const jest = require.resolve('jest/bin/jest');
-const SMOKE_TESTS = ['test/torch-fixtures.test.ts', 'test/kernel-sets.test.ts'];
+const SMOKE_TESTS = ['test/torch-fixtures.test.ts', 'test/half.test.ts', 'test/kernel-sets.test.ts'];
 const runs = [{ isa: defaultIsa, args: process.argv.slice(2), label: 'full suite' },
   ...otherIsas.map((isa) => ({ isa, args: SMOKE_TESTS, label: 'torch fixtures and dispatch' }))];
 try {

@@ -4,7 +4,8 @@
 // unpacks Debian's arm64 Node into build-arm64/sysroot, and runs the jest suites that start no
 // child processes (qemu-user runs one process; there is no binfmt here to start others) under
 // qemu-aarch64-static, once with SIMD_SOFTMAX_ISA=neon and once with scalar. Missing tools and
-// packages come from Debian's apt (as root). Extra arguments go to jest.
+// packages come from Debian's apt (as root). Then the float16/bfloat16 kernel tests, cross-compiled,
+// under the same emulator. Extra arguments go to jest.
 'use strict';
 
 const { spawnSync } = require('node:child_process');
@@ -66,7 +67,7 @@ if (!fs.existsSync(path.join(binding, 'package.json'))) {
 // streamed outputs (properties), torch's special values (torch-fixtures), the API, errors and hostile
 // input. threads, examples and kernel-sets start child processes, and so does the ulimit test in
 // hostile.test.ts: they are left out.
-const suites = ['api', 'errors', 'format', 'hostile', 'properties', 'torch-fixtures'].map((name) => `test/${name}.test.ts`);
+const suites = ['api', 'errors', 'format', 'half', 'hostile', 'properties', 'torch-fixtures'].map((name) => `test/${name}.test.ts`);
 const version = spawnSync('qemu-aarch64-static', ['-L', sysroot, sysrootNode, '--version'], { encoding: 'utf8' });
 if (version.status !== 0) fail(`the arm64 Node does not start under qemu: ${version.stderr}`);
 console.log(`test:arm64: Node ${version.stdout.trim()} (arm64, Debian) under qemu-aarch64-static; addon ${path.relative(root, addon)}`);
@@ -79,17 +80,34 @@ for (const isa of ['neon', 'scalar']) {
   if (chosen !== isa || probe.stderr !== '') fail(`the arm64 build did not run the ${isa} kernel set`);
 }
 
-// Both kernel sets at once, one emulated Node per core.
+// 6. The float16 and bfloat16 kernel tests of both arm64 sets (every kernel at its tails, within one
+// ulp of the exact result), cross-compiled with the same toolchain file. (kernel_tests, the float32
+// and float64 ones, took over 10 minutes under qemu; properties.test.ts covers those kernels here.)
+const nativeTests = path.join(work, 'native-tests');
+if (run('cmake', ['-S', root, '-B', nativeTests, `-DCMAKE_TOOLCHAIN_FILE=${path.join(root, 'cmake', 'aarch64-linux-gnu.cmake')}`,
+  '-DCMAKE_BUILD_TYPE=Release', '-DSIMD_SOFTMAX_BUILD_TESTS=ON']) !== 0 ||
+  run('cmake', ['--build', nativeTests, '--target', 'half_kernel_tests']) !== 0) {
+  fail('the arm64 native tests did not build');
+}
+
+// Both kernel sets' jest runs at once, one emulated Node per core, then the native tests the same way.
 const { runInParallel } = require('./lib/parallel-runs.js');
 const started = Date.now();
-runInParallel(['neon', 'scalar'].map((isa) => ({
+const jestRuns = ['neon', 'scalar'].map((isa) => ({
   label: `arm64 jest with SIMD_SOFTMAX_ISA=${isa}`,
   command: 'qemu-aarch64-static',
   args: ['-L', sysroot, sysrootNode, require.resolve('jest/bin/jest'), '--ci', '--runInBand',
     '--testNamePattern', '^(?!.*ulimit)', ...suites, ...process.argv.slice(2)],
   options: { cwd: root, env: { ...process.env, SIMD_SOFTMAX_ADDON: addon, SIMD_SOFTMAX_ISA: isa } },
-}))).then((codes) => {
-  const failed = codes.some((code) => code !== 0);
-  console.log(`\ntest:arm64: ${failed ? 'FAILED' : 'passed'} (neon and scalar, ${((Date.now() - started) / 1000).toFixed(0)} s under emulation)`);
+}));
+const nativeRuns = [{
+  label: 'arm64 half_kernel_tests (neon and scalar)',
+  command: 'qemu-aarch64-static',
+  args: ['-L', sysroot, path.join(nativeTests, 'half_kernel_tests')],
+  options: { cwd: root },
+}];
+runInParallel(jestRuns).then((jestCodes) => runInParallel(nativeRuns).then((nativeCodes) => {
+  const failed = [...jestCodes, ...nativeCodes].some((code) => code !== 0);
+  console.log(`\ntest:arm64: ${failed ? 'FAILED' : 'passed'} (neon and scalar, jest and native tests, ${((Date.now() - started) / 1000).toFixed(0)} s under emulation)`);
   process.exit(failed ? 1 : 0);
-});
+}));

@@ -18,7 +18,7 @@ if (!have('qemu-x86_64-static') && !aptInstall('test:cpus', ['qemu-user-static']
 
 if (run(process.execPath, [path.join(__dirname, 'prebuild.js')]) !== 0) fail('the linux-x64 prebuild failed');
 const addon = path.join(root, 'prebuilds', 'linux-x64', 'simd-softmax.node');
-const suites = ['api', 'errors', 'format', 'hostile', 'properties', 'torch-fixtures'].map((name) => `test/${name}.test.ts`);
+const suites = ['api', 'errors', 'format', 'half', 'hostile', 'properties', 'torch-fixtures'].map((name) => `test/${name}.test.ts`);
 const env = { ...process.env, SIMD_SOFTMAX_ADDON: addon };
 delete env.SIMD_SOFTMAX_ISA;
 
@@ -28,7 +28,7 @@ const CPUS = [
   // No AVX: the whole subset, on the scalar set.
   { cpu: 'Nehalem', expected: 'scalar', suites },
   // AVX2+FMA: the set is chosen; the host's own runs test its kernels in depth.
-  { cpu: 'Haswell', expected: 'avx2', suites: ['api', 'errors', 'torch-fixtures'].map((name) => `test/${name}.test.ts`) },
+  { cpu: 'Haswell', expected: 'avx2', suites: ['api', 'errors', 'half', 'torch-fixtures'].map((name) => `test/${name}.test.ts`) },
 ];
 for (const { cpu, expected } of CPUS) {
   const probe = spawnSync('qemu-x86_64-static', ['-cpu', cpu, process.execPath, '-p', `require(${JSON.stringify(root)}).backend().isa`],

@@ -1,20 +1,23 @@
 // toString() against str(tensor) from torch 1.13 (tools/make_fixtures.py, group "print").
 import { Tensor } from '../lib/index.js';
 import { formatExponential, formatFixed } from '../lib/format.js';
-import { decode, type Encoded, loadFixture } from './helpers.js';
+import { decode, type Encoded, loadFixture, roundToHalf } from './helpers.js';
 
 interface PrintCase {
   id: string;
   shape: number[];
-  dtype: 'float32' | 'float64';
+  dtype: 'float32' | 'float64' | 'float16' | 'bfloat16';
   data: Encoded[];
   text: string;
 }
 
 describe("torch's print format", () => {
   test.each(loadFixture<PrintCase>('print').map((c) => [c.id, c] as const))('%s', (_id, c) => {
-    const data = (c.dtype === 'float32' ? Float32Array : Float64Array).from(c.data.map(decode));
-    expect(new Tensor(data, c.shape).toString()).toBe(c.text);
+    const values = c.data.map(decode);
+    const data = c.dtype === 'float16' || c.dtype === 'bfloat16'
+      ? Uint16Array.from(values, (v) => roundToHalf(v, c.dtype as 'float16' | 'bfloat16'))
+      : (c.dtype === 'float32' ? Float32Array : Float64Array).from(values);
+    expect(new Tensor(data, c.shape, c.dtype).toString()).toBe(c.text);
   });
 });
 

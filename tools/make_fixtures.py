@@ -18,6 +18,8 @@ import torch
 torch.set_num_threads(1)
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
+# dtype= arguments the cast fixtures pass (torch 1.13 has bfloat16 softmax on CPU, not float16).
+DTYPE_ARGS = {**DTYPES, "bfloat16": torch.bfloat16}
 OPS = {"softmax": torch.softmax, "log_softmax": torch.log_softmax}
 
 
@@ -42,7 +44,7 @@ def record(case_id, x, dim, op, dtype_arg=None):
     if dtype_arg is not None:
         entry["dtype"] = dtype_arg
     try:
-        kwargs = {"dtype": DTYPES[dtype_arg]} if dtype_arg else {}
+        kwargs = {"dtype": DTYPE_ARGS[dtype_arg]} if dtype_arg else {}
         y = OPS[op](x, dim, **kwargs)
         entry["output_dtype"] = str(y.dtype).replace("torch.", "")
         entry["output"] = encode(y.reshape(-1).tolist())
@@ -185,6 +187,40 @@ def random_fixtures():
     return cases
 
 
+def bfloat16_fixtures(rng):
+    """torch's bfloat16 softmax and log_softmax: special rows in every layout, bfloat16 extremes,
+    casts to and from bfloat16, and random tensors. The tests hold our results to the exact result
+    rounded once (computed from the inputs); torch's are within one ulp of it for softmax."""
+    bf16 = torch.bfloat16
+    cases = []
+    extremes = {
+        "max_pm": [3.3895313892515355e38, -3.3895313892515355e38], "max_equal": [3.3895313892515355e38] * 2,
+        "subnormal_result_0_m88": [0, -88], "subnormal_result_0_m95": [0, -95], "zero_result_0_m110": [0, -110],
+        "near_zero_log_0_m20": [0, -20], "near_zero_log_0_m50": [0, -50], "offset_1000": [1000, 1001, 1002],
+        "offset_m1e4": [-1e4, -1e4 + 64, -1e4 - 64],
+    }
+    rows = {**SPECIAL_ROWS, **extremes, **long_rows(rng)}
+    for row_name, row in rows.items():
+        for layout, x, dim in layouts(row, bf16):
+            for op in OPS:
+                cases.append(record(f"bfloat16/{op}/{row_name}/{layout}", x, dim, op))
+    shapes = [[7], [16], [17], [33], [100], [3, 17], [17, 3], [2, 3, 40], [4, 513], [1000, 2]]
+    for shape in shapes:
+        for dim in range(len(shape)):
+            scale = [0.1, 1.0, 10.0, 100.0][int(rng.integers(0, 4))]
+            x = torch.tensor(rng.standard_normal(shape) * scale, dtype=torch.float32).to(bf16)
+            for op in OPS:
+                cases.append(record(f"bfloat16/random/{op}/{shape}/dim={dim}/scale={scale}", x, dim, op))
+    for op in OPS:
+        x32 = torch.tensor(rng.standard_normal((3, 19)) * 4, dtype=torch.float32)
+        cases.append(record(f"bfloat16/cast/{op}/f32_to_bf16", x32, 1, op, "bfloat16"))
+        xb = x32.to(bf16)
+        cases.append(record(f"bfloat16/cast/{op}/bf16_to_f32", xb, 1, op, "float32"))
+        cases.append(record(f"bfloat16/cast/{op}/bf16_to_f64", xb, 0, op, "float64"))
+        cases.append(record(f"bfloat16/cast/{op}/int_to_bf16", torch.tensor([1, 2, 300], dtype=torch.int32), 0, op, "bfloat16"))
+    return cases
+
+
 def print_fixtures():
     """str(tensor) for tensors that exercise every branch of torch's print format."""
     rng = np.random.default_rng(99)
@@ -205,6 +241,12 @@ def print_fixtures():
         "summarized_f64": torch.tensor(rng.standard_normal((1001,))), "empty_1d": torch.zeros(0), "empty_2d": torch.zeros(3, 0),
         "empty_f64": torch.zeros(0, 2, dtype=torch.float64), "column": torch.tensor([[0.5], [1.25]]),
         "long_f64_suffix": torch.tensor(rng.standard_normal(8) * 1000, dtype=torch.float64),
+        "bf16_seed": torch.softmax(torch.tensor([1.0, 2.0, 3.0], dtype=torch.bfloat16), 0),
+        "bf16_row": torch.tensor(rng.standard_normal(12), dtype=torch.bfloat16),
+        "bf16_specials": torch.tensor([math.nan, math.inf, -math.inf, 1.5], dtype=torch.bfloat16),
+        "f16_row": torch.tensor(rng.standard_normal(12), dtype=torch.float16),
+        "f16_tiny": torch.tensor([6e-8, 1.0, 65504.0], dtype=torch.float16),
+        "f16_2d": torch.tensor(rng.standard_normal((3, 4)), dtype=torch.float16),
     }
     return [{"id": name, "shape": list(t.shape), "dtype": str(t.dtype).replace("torch.", ""),
              "data": encode(t.reshape(-1).tolist()), "text": str(t)} for name, t in tensors.items()]
@@ -218,6 +260,7 @@ def main():
         "shapes": shape_fixtures(),
         "casts": cast_fixtures(),
         "random": random_fixtures(),
+        "bfloat16": bfloat16_fixtures(np.random.default_rng(16)),
         "print": print_fixtures(),
     }
     for name, cases in groups.items():

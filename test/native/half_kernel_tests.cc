@@ -96,6 +96,15 @@ uint16_t round_to(const Format& f, long double v) {
 // Patterns ordered as the values they encode, so that neighbours differ by one.
 int64_t ordered(uint16_t bits) { return bits & 0x8000u ? -static_cast<int64_t>(bits & 0x7fffu) : bits; }
 
+// How the results of one kernel set and dtype compare with the exact ones rounded once: finite
+// results checked, how many were not the rounded exact value itself, and the largest distance.
+struct UlpStats {
+  size_t finite = 0;
+  size_t inexact = 0;
+  int64_t max_ulps = 0;
+};
+UlpStats ulp_stats;
+
 // Whether got is the exact value rounded once, or a neighbour of it (+0 and -0 alike); NaN and
 // infinities exactly.
 bool within_one_ulp(const Format& f, uint16_t got, long double exact) {
@@ -103,7 +112,11 @@ bool within_one_ulp(const Format& f, uint16_t got, long double exact) {
   if (is_nan_bits(f, got)) return false;
   const uint16_t want = round_to(f, exact);
   if ((want & 0x7fffu) == f.infinity || std::isinf(exact)) return got == want;
-  return std::llabs(ordered(got) - ordered(want)) <= 1;
+  const int64_t distance = std::llabs(ordered(got) - ordered(want)) - ((got | want) == 0x8000u ? 1 : 0);
+  ++ulp_stats.finite;
+  ulp_stats.inexact += distance != 0;
+  ulp_stats.max_ulps = std::max(ulp_stats.max_ulps, distance);
+  return distance <= 1;
 }
 
 template <class Element>
@@ -406,48 +419,36 @@ void test_segment_kernels(const KernelSet& set) {
 // Whole jobs through the planner, thresholds shrunk so that every variant and split runs small.
 template <class Element>
 void test_planned_jobs(const KernelSet& set) {
-  PlannerLimits tiny{};
-  tiny.streaming_min_output_bytes = 4096;
-  tiny.chunked_min_rows = 40;
-  tiny.streaming_max_row_bytes = 256;
-  tiny.min_elements_per_thread = 64;
-  struct Shape {
-    size_t outer, dim, inner;
-  };
-  const Shape shapes[] = {{1, 3000, 1}, {2, 2500, 1}, {3, 70, 1}, {1, 1, 1}, {1, 700, 48},
-                          {1, 100, 1024}, {2, 90, 17}, {4, 3, 33}, {1, 1024, 16}, {5, 600, 1}};
+  const test_support::JobShape shapes[] = {{1, 3000, 1},   {2, 2500, 1}, {3, 70, 1}, {1, 1, 1},    {1, 700, 48},
+                                           {1, 100, 1024}, {2, 90, 17},  {4, 3, 33}, {1, 1024, 16}, {5, 600, 1}};
   const Dtype dtype = std::is_same_v<Element, Float16> ? Dtype::kFloat16 : Dtype::kBFloat16;
   ThreadPool& pool = ThreadPool::shared();
-  for (const Shape& shape : shapes) {
-    for (bool log : {false, true}) {
-      for (size_t threads : {size_t{1}, size_t{2}, size_t{3}}) {
-        for (bool with_specials : {false, true}) {
-          std::vector<Element> input = random_elements<Element>(shape.outer * shape.dim * shape.inner, 5.0, with_specials ? 0.01 : 0.0);
-          std::vector<Element> output(input.size(), Element{0x5555});
-          // A run of -inf inside a long row: a split segment of nothing must merge right.
-          if (with_specials && shape.inner == 1 && shape.dim > 200) {
-            for (size_t k = 0; k < 200; ++k) input[k].bits = static_cast<uint16_t>(0x8000u | format_of<Element>().infinity);
-          }
-          SoftmaxJob job{log ? Op::kLogSoftmax : Op::kSoftmax, dtype, input.data(), output.data(), shape.outer, shape.dim,
-                         shape.inner};
-          const Plan plan = plan_job(PlanRequest{job, threads, tiny}, set);
-          pool.set_threads(threads);
-          run_plan(job, set, plan, pool);
-          const std::string what = label<Element>(set, log ? "log_softmax job [" : "softmax job [") + std::to_string(shape.outer) +
-                                   ", " + std::to_string(shape.dim) + ", " + std::to_string(shape.inner) + "] on " +
-                                   std::to_string(threads) + " threads as " + variant_name(plan.variant) + " split " +
-                                   split_name(plan.split) + (with_specials ? " with specials" : "");
-          for (size_t o = 0; o < shape.outer; ++o) {
-            check_lines(what, input, output, o * shape.dim * shape.inner, shape.inner, 1, shape.dim, shape.inner, log);
-          }
-        }
-      }
+  test_support::for_each_planned_case(shapes, [&](const test_support::JobShape& shape, bool log, size_t threads,
+                                                  bool with_specials) {
+    std::vector<Element> input = random_elements<Element>(shape.outer * shape.dim * shape.inner, 5.0, with_specials ? 0.01 : 0.0);
+    std::vector<Element> output(input.size(), Element{0x5555});
+    // A run of -inf inside a long row: a split segment of nothing must merge right.
+    if (with_specials && shape.inner == 1 && shape.dim > 200) {
+      for (size_t k = 0; k < 200; ++k) input[k].bits = static_cast<uint16_t>(0x8000u | format_of<Element>().infinity);
     }
-  }
+    SoftmaxJob job{log ? Op::kLogSoftmax : Op::kSoftmax, dtype, input.data(), output.data(), shape.outer, shape.dim,
+                   shape.inner};
+    const Plan plan = plan_job(PlanRequest{job, threads, test_support::tiny_planner_limits()}, set);
+    pool.set_threads(threads);
+    run_plan(job, set, plan, pool);
+    const std::string what = label<Element>(set, log ? "log_softmax job [" : "softmax job [") + std::to_string(shape.outer) +
+                             ", " + std::to_string(shape.dim) + ", " + std::to_string(shape.inner) + "] on " +
+                             std::to_string(threads) + " threads as " + variant_name(plan.variant) + " split " +
+                             split_name(plan.split) + (with_specials ? " with specials" : "");
+    for (size_t o = 0; o < shape.outer; ++o) {
+      check_lines(what, input, output, o * shape.dim * shape.inner, shape.inner, 1, shape.dim, shape.inner, log);
+    }
+  });
 }
 
 template <class Element>
 void test_set(const KernelSet& set) {
+  ulp_stats = UlpStats{};
   test_conversions<Element>(set);
   for (bool narrow : {false, true}) {
     for (bool log : {false, true}) {
@@ -457,6 +458,9 @@ void test_set(const KernelSet& set) {
   }
   test_segment_kernels<Element>(set);
   test_planned_jobs<Element>(set);
+  std::printf("%s %s: %zu finite results, max %lld ulp from the exact result rounded once, %.2f%% not exactly it\n", set.isa,
+              format_of<Element>().name, ulp_stats.finite, static_cast<long long>(ulp_stats.max_ulps),
+              100.0 * static_cast<double>(ulp_stats.inexact) / static_cast<double>(std::max<size_t>(ulp_stats.finite, 1)));
 }
 
 }  // namespace

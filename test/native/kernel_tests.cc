@@ -278,46 +278,33 @@ void test_segment_kernels(const KernelSet& set) {
 // variants (and the merge of split rows and reduced dims) run at small sizes, on 1 to 3 threads.
 template <class Scalar>
 void test_planned_jobs(const KernelSet& set) {
-  PlannerLimits tiny{};
-  tiny.streaming_min_output_bytes = 4096;
-  tiny.chunked_min_rows = 40;
-  tiny.streaming_max_row_bytes = 256;
-  tiny.min_elements_per_thread = 64;
-  struct Shape {
-    size_t outer, dim, inner;
-  };
-  const Shape shapes[] = {{1, 3000, 1},  {2, 5000, 1}, {3, 70, 1},    {1, 1, 1},     {1, 700, 48},
-                          {1, 300, 1024}, {2, 90, 17}, {1, 50, 2048}, {4, 3, 33},    {1, 4096, 16}};
+  const test_support::JobShape shapes[] = {{1, 3000, 1},   {2, 5000, 1}, {3, 70, 1},    {1, 1, 1},  {1, 700, 48},
+                                           {1, 300, 1024}, {2, 90, 17},  {1, 50, 2048}, {4, 3, 33}, {1, 4096, 16}};
   ThreadPool& pool = ThreadPool::shared();
-  for (const Shape& shape : shapes) {
-    for (bool log : {false, true}) {
-      for (size_t threads : {size_t{1}, size_t{2}, size_t{3}}) {
-        for (bool with_specials : {false, true}) {
-          const size_t count = shape.outer * shape.dim * shape.inner;
-          std::vector<Scalar> input(count), output(count, Scalar(-7));
-          fill(input, random_engine, 5.0, with_specials ? 0.01 : 0.0);
-          // A line of only -inf inside a long row: a split segment of nothing must merge right.
-          if (with_specials && shape.inner == 1 && shape.dim > 200) {
-            for (size_t k = 0; k < 200; ++k) input[k] = -INFINITY;
-          }
-          SoftmaxJob job{log ? Op::kLogSoftmax : Op::kSoftmax, sizeof(Scalar) == 4 ? Dtype::kFloat32 : Dtype::kFloat64,
-                         input.data(), output.data(), shape.outer, shape.dim, shape.inner};
-          PlanRequest request{job, threads, tiny};
-          const Plan plan = plan_job(request, set);
-          pool.set_threads(threads);
-          run_plan(job, set, plan, pool);
-          const Case c{std::string(set.isa) + " " + dtype_name<Scalar>() + (log ? " log_softmax " : " softmax ") + "job [" +
-                       std::to_string(shape.outer) + ", " + std::to_string(shape.dim) + ", " + std::to_string(shape.inner) +
-                       "] on " + std::to_string(threads) + " threads as " + variant_name(plan.variant) + " split " +
-                       split_name(plan.split) + (with_specials ? " with specials" : "")};
-          for (size_t o = 0; o < shape.outer; ++o) {
-            check_lines(c, input, output.data(), static_cast<const Scalar*>(nullptr), o * shape.dim * shape.inner,
-                        shape.inner, 1, shape.dim, shape.inner, log, 5.0);
-          }
-        }
-      }
+  test_support::for_each_planned_case(shapes, [&](const test_support::JobShape& shape, bool log, size_t threads,
+                                                  bool with_specials) {
+    const size_t count = shape.outer * shape.dim * shape.inner;
+    std::vector<Scalar> input(count), output(count, Scalar(-7));
+    fill(input, random_engine, 5.0, with_specials ? 0.01 : 0.0);
+    // A line of only -inf inside a long row: a split segment of nothing must merge right.
+    if (with_specials && shape.inner == 1 && shape.dim > 200) {
+      for (size_t k = 0; k < 200; ++k) input[k] = -INFINITY;
     }
-  }
+    SoftmaxJob job{log ? Op::kLogSoftmax : Op::kSoftmax, sizeof(Scalar) == 4 ? Dtype::kFloat32 : Dtype::kFloat64,
+                   input.data(), output.data(), shape.outer, shape.dim, shape.inner};
+    PlanRequest request{job, threads, test_support::tiny_planner_limits()};
+    const Plan plan = plan_job(request, set);
+    pool.set_threads(threads);
+    run_plan(job, set, plan, pool);
+    const Case c{std::string(set.isa) + " " + dtype_name<Scalar>() + (log ? " log_softmax " : " softmax ") + "job [" +
+                 std::to_string(shape.outer) + ", " + std::to_string(shape.dim) + ", " + std::to_string(shape.inner) +
+                 "] on " + std::to_string(threads) + " threads as " + variant_name(plan.variant) + " split " +
+                 split_name(plan.split) + (with_specials ? " with specials" : "")};
+    for (size_t o = 0; o < shape.outer; ++o) {
+      check_lines(c, input, output.data(), static_cast<const Scalar*>(nullptr), o * shape.dim * shape.inner,
+                  shape.inner, 1, shape.dim, shape.inner, log, 5.0);
+    }
+  });
 }
 
 template <class Scalar>

@@ -11,7 +11,38 @@
 #include <string>
 #include <vector>
 
+#include "core/planner.h"
+
 namespace test_support {
+
+// The planner's thresholds shrunk, so that streamed, chunked and split variants (and the merge of
+// split rows and reduced dims) run at small sizes.
+inline simd_softmax::PlannerLimits tiny_planner_limits() {
+  simd_softmax::PlannerLimits tiny{};
+  tiny.streaming_min_output_bytes = 4096;
+  tiny.chunked_min_rows = 40;
+  tiny.streaming_max_row_bytes = 256;
+  tiny.min_elements_per_thread = 64;
+  return tiny;
+}
+
+// A job's {outer, dim_size, inner}.
+struct JobShape {
+  size_t outer, dim, inner;
+};
+
+// body(shape, log, threads, with_specials) for every shape, both ops, 1 to 3 threads, and inputs
+// without and with special values.
+template <size_t kShapes, class Body>
+void for_each_planned_case(const JobShape (&shapes)[kShapes], Body body) {
+  for (const JobShape& shape : shapes) {
+    for (bool log : {false, true}) {
+      for (size_t threads : {size_t{1}, size_t{2}, size_t{3}}) {
+        for (bool with_specials : {false, true}) body(shape, log, threads, with_specials);
+      }
+    }
+  }
+}
 
 struct Counts {
   size_t passed = 0;

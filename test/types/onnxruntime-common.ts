@@ -1,0 +1,26 @@
+// Compiled by `npm test` under --strict against the built declarations (dist/): onnxruntime's Tensor
+// type goes in as it is (its data union includes string[]; strings are refused at run time), and
+// the dtype names type-check. Never run.
+import { Tensor as OrtTensor } from 'onnxruntime-common';
+
+import {
+  type Dtype, explain, logSoftmax, logSoftmaxAsync, softmax, softmaxAsync, type Tensor, tensor,
+} from '../../dist/index.js';
+
+declare const logits: OrtTensor;
+
+const probabilities: Tensor = softmax(logits, -1);
+const logProbabilities: Tensor = logSoftmax(logits, -1, { dtype: 'float32' });
+const later: Promise<Tensor> = softmaxAsync(logits, 1);
+const laterLog: Promise<Tensor> = logSoftmaxAsync(logits, 1, { dtype: 'bfloat16' });
+const dtype: Dtype = probabilities.dtype;
+explain(logits, -1, { op: 'logSoftmax' });
+
+// Half-precision inputs and outputs.
+softmax({ data: new Uint16Array(6), shape: [2, 3], dtype: 'bfloat16' }, -1, { out: new Uint16Array(6) });
+softmax(tensor([1, 2, 3], { dtype: 'float16' }), 0);
+
+// @ts-expect-error: not a dtype softmax computes in
+softmax(logits, -1, { dtype: 'int8' });
+
+export { dtype, later, laterLog, logProbabilities };
