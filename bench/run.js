@@ -200,7 +200,8 @@ function main() {
             case: c.name, shape: c.shape, dim: c.dim, dtype: c.dtype, op, mode, threads, medianNs: ns,
             gbps: bytes / ns, jsLoopNs: jsNs, vsJsLoop: jsNs / ns, memcpyNs: copyNs, memcpyGbps: bytes / copyNs,
             percentOfMemcpy: (100 * copyNs) / ns, maxError: errors[mode], jsLoopMaxError: jsError, key,
-            ...(half ? { twin: c.twin, twinNs, vsTwin: twinNs / ns, widenComputeNarrowNs: userNs, vsWidenComputeNarrow: userNs / ns } : {}),
+            // The twin and the widen-compute-narrow path write into arrays they were given: against out= calls.
+            ...(half && mode === 'out' ? { twin: c.twin, twinNs, vsTwin: twinNs / ns, widenComputeNarrowNs: userNs, vsWidenComputeNarrow: userNs / ns } : {}),
           });
           peerJobs.push({ key, shape: c.shape, dim: c.dim, dtype: c.dtype, op: log ? 'log_softmax' : 'softmax', mode, threads,
             repeats: rounds, minSeconds: minNs / 1e9 });

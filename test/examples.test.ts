@@ -26,6 +26,27 @@ test('examples/esm.mjs imports the ES module entry', () => {
   );
 });
 
+test('examples/onnxruntime-float16.js passes a float16 onnxruntime tensor straight in', () => {
+  let installed = true;
+  try {
+    require.resolve('onnxruntime-node');
+  } catch {
+    installed = false;
+  }
+  const out = run('onnxruntime-float16.js');
+  if (!installed) {
+    // onnxruntime-node is not a dependency: the example says how to get it.
+    expect(out).toBe('onnxruntime-node is not installed: ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node\n');
+    return;
+  }
+  expect(out).toBe(
+    'logits: type float16, data Uint16Array, dims [2,3]\n' +
+    'tensor([[0.0000, 0.0180, 0.9819],\n' +
+    '        [0.0900, 0.2448, 0.6650]], dtype=torch.float16)\n' +
+    'tensor([1., 1.], dtype=torch.float16)\n',
+  );
+});
+
 test('the ES module and CommonJS entries share one module instance', () => {
   const script = "import * as esm from 'simd-softmax'; const cjs = (await import('node:module')).createRequire(import.meta.url)('simd-softmax'); " +
     "console.log(esm.Tensor === cjs.Tensor && esm.softmax === cjs.softmax);";

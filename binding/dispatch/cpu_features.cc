@@ -79,8 +79,10 @@ bool cpu_supports_avx512f() {
 
 bool cpu_supports_avx512_bf16() {
   if (!cpu_supports_avx512f()) return false;
-  // CPUID leaf 7: subleaf 0 EBX bit 30 is AVX-512BW, subleaf 1 EAX bit 5 is AVX512-BF16.
-  return (cpuid(7, 0).ebx & (1u << 30)) != 0 && (cpuid(7, 1).eax & (1u << 5)) != 0;
+  // CPUID leaf 7: subleaf 0 EBX bits 17 and 30 are AVX-512DQ and AVX-512BW, subleaf 1 EAX bit 5 is
+  // AVX512-BF16.
+  const unsigned dq_bw = (1u << 17) | (1u << 30);
+  return (cpuid(7, 0).ebx & dq_bw) == dq_bw && (cpuid(7, 1).eax & (1u << 5)) != 0;
 }
 
 }  // namespace simd_softmax

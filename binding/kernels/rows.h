@@ -121,18 +121,21 @@ double row_sum_exp(const ElementT<V>* x, typename V::Scalar* y, size_t n, typena
   return horizontal_sum<V>(total);
 }
 
-// Pass 2 of log-softmax: log of the sum of e^(x - max) over a row (log_of_sum where V tracks the
-// rest), prefetching as row_sum_exp does.
+// Pass 2 of log-softmax: log of the sum of e^(x - max) over a row, prefetching as row_sum_exp does.
+// Where V tracks the rest and the sum is below 2 (the max alone, the others small), the row is
+// summed again without its 1 and log1p taken (log_of_sum): rows of spread-out logits skip that pass.
 template <class V>
 double row_log_sum(const ElementT<V>* x, size_t n, typename V::Scalar max, const ElementT<V>* next_row = nullptr,
                    const ElementT<V>* output = nullptr) {
+  const double sum = row_sum_exp<V, false>(x, nullptr, n, max, next_row, output);
   if constexpr (kTracksRest<V>) {
-    double rest;
-    const double sum = row_sum_exp<V, false, true>(x, nullptr, n, max, next_row, output, &rest);
-    return log_of_sum(sum, rest);
-  } else {
-    return std::log(row_sum_exp<V, false>(x, nullptr, n, max, next_row, output));
+    if (sum < 2.0) {
+      double rest;
+      row_sum_exp<V, false, true>(x, nullptr, n, max, nullptr, nullptr, &rest);
+      return log_of_sum(sum, rest);
+    }
   }
+  return std::log(sum);
 }
 
 // The row after row r (at x) for pass 2 to prefetch, or nullptr: pass 1 of a row streams it from

@@ -1,13 +1,13 @@
 // The avx512_bf16 kernel set: the avx512 set, except that bfloat16 stores round with AVX512-BF16's
-// VCVTNEPS2BF16. Only this file is compiled with -mavx512bf16; dispatch/kernel_dispatch.cc reaches
-// it only after the CPU check. It compiles only the bfloat16 kernels; the others are avx512's.
+// VCVTNEPS2BF16. Only this file is compiled with -mavx512bf16 -mavx512dq; dispatch/
+// kernel_dispatch.cc reaches it only after the CPU check. It compiles only the bfloat16 kernels;
+// the others are avx512's.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
 
-#include <cfloat>
 #include <cstddef>
 #include <cstdint>
 
@@ -30,10 +30,8 @@ struct BF16NativeCodec16 {
   static constexpr size_t kStreamAlignment = 32;
   static __m512 widen(const uint16_t* p) { return BF16Codec16::widen(p); }
   static __m256i round(__m512 v) {
-    const __m512 magnitude = _mm512_abs_ps(v);
-    const __mmask16 subnormal = _mm512_cmp_ps_mask(magnitude, _mm512_set1_ps(FLT_MIN), _CMP_LT_OQ) &
-                                _mm512_cmp_ps_mask(magnitude, _mm512_setzero_ps(), _CMP_NEQ_OQ);
-    if (subnormal != 0) return BF16Codec16::round(v);
+    // VFPCLASSPS category 0x20: denormal, either sign.
+    if (_mm512_fpclass_ps_mask(v, 0x20) != 0) return BF16Codec16::round(v);
     return (__m256i)_mm512_cvtneps_pbh(v);
   }
   static void narrow(uint16_t* p, __m512 v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), round(v)); }
