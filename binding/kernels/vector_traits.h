@@ -19,6 +19,9 @@
 //   wide_zero(), widen_add(wide, v), wide_store(wide, double* lanes), wide_load(const double* lanes);
 //   kStreamAlignment, stream(p, v) (a store that bypasses the caches, to a p aligned to
 //     kStreamAlignment bytes; a plain store where the ISA has nothing better), stream_fence();
+//   optionally Element: the type kernels read and write when it is not Scalar (Float16, BFloat16),
+//     with load, store, load_partial, store_partial and stream overloads for Element* that widen
+//     and round, and to_element / from_element for one element (see half_vectors.h);
 //   optionally Narrow: a struct of the same ISA with fewer lanes, which rows shorter than kLanes
 //     use instead where the planner says so (see NarrowOf);
 //   optionally shifted_index(shift) and concat_shifted(lo, hi, index) (lanes shift.. of lo, then
