@@ -4,5 +4,6 @@ export {
   backend, explain, getAsyncThreads, getNumThreads, setAsyncThreads, logSoftmax, logSoftmaxAsync, setNumThreads, softmax, softmaxAsync, Tensor, tensor,
 } from './index.js';
 export type {
-  BackendInfo, Dtype, ExecutionPlan, ExplainOptions, FloatArray, KernelVariant, NestedArray, SoftmaxOptions, TensorLike, TensorOptions, WorkSplit,
+  BackendInfo, Dtype, ExecutionPlan, ExplainOptions, FloatArray, KernelVariant, NestedArray, OnnxTensorLike, SoftmaxOptions,
+  TensorLike, TensorOptions, WorkSplit,
 } from './index.js';

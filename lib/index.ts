@@ -5,7 +5,7 @@ export { logSoftmax, logSoftmaxAsync, softmax, softmaxAsync } from './softmax.js
 export { getAsyncThreads, getNumThreads, setAsyncThreads, setNumThreads } from './threads.js';
 export { explain } from './explain.js';
 export type { ExecutionPlan, ExplainOptions, KernelVariant, WorkSplit } from './explain.js';
-export type { SoftmaxOptions, TensorLike } from './softmax.js';
+export type { OnnxTensorLike, SoftmaxOptions, TensorLike } from './softmax.js';
 export { Tensor, tensor } from './tensor.js';
 export type { NestedArray, TensorOptions } from './tensor.js';
 export type { Dtype, FloatArray } from './typed-arrays.js';
