@@ -89,9 +89,34 @@ void test_set(const KernelSet& set) {
   expect_plan(set, plan_job(request, set), Variant::kRowsStreamed, Split::kNone, 1, "a shrunk streaming threshold");
 }
 
+// Half precision: softmax never keeps its exponentials in the output. Rows get a float32 scratch
+// row; split rows and reduced dims compute them again in phase 2.
+void test_half_precision(const KernelSet& set) {
+  const std::string isa = set.isa;
+  for (Dtype half : {Dtype::kFloat16, Dtype::kBFloat16}) {
+    const std::string name = isa + (half == Dtype::kFloat16 ? " float16" : " bfloat16");
+    Plan p = plan_for(set, Op::kSoftmax, half, 4, 1000, 1, 1);
+    expect_plan(set, p, Variant::kRowsThreePass, Split::kNone, 1, name + " softmax rows");
+    check(p.scratch_elements == 1000, name + ": softmax rows keep their exponentials in a scratch row");
+    check(plan_for(set, Op::kLogSoftmax, half, 4, 1000, 1, 1).scratch_elements == 0, name + ": log-softmax rows need no scratch");
+    p = plan_for(set, Op::kSoftmax, half, 1, 1 << 20, 1, 2);
+    expect_plan(set, p, Variant::kRowSegments, Split::kRowSegments, 2, name + " one long row on 2 threads");
+    check(p.segment_apply == ColumnApply::kSoftmax, name + ": split rows compute their exponentials again");
+    p = plan_for(set, Op::kSoftmax, half, 1, 1 << 16, 4, 2);
+    expect_plan(set, p, Variant::kColumnSegments, Split::kColumnSegments, 2, name + " tall narrow slice on 2 threads");
+    check(p.segment_apply == ColumnApply::kSoftmax, name + ": split reduced dims compute their exponentials again");
+  }
+  // float32 stores them where it can.
+  check(plan_for(set, Op::kSoftmax, Dtype::kFloat32, 1, 1 << 20, 1, 2).segment_apply == ColumnApply::kScaleStored,
+        isa + " float32: split rows rescale the stored exponentials");
+}
+
 }  // namespace
 
 int main() {
-  for (const KernelSet* set : runnable_kernel_sets()) test_set(*set);
+  for (const KernelSet* set : runnable_kernel_sets()) {
+    test_set(*set);
+    test_half_precision(*set);
+  }
   return test_support::finish("planner_tests");
 }
