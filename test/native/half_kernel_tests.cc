@@ -466,16 +466,11 @@ void test_set(const KernelSet& set) {
 }  // namespace
 
 int main() {
-  std::vector<const void*> tested;  // tables already run (avx512_bf16 shares avx512's float16 one)
-  auto first_time = [&](const void* table) {
-    if (std::find(tested.begin(), tested.end(), table) != tested.end()) return false;
-    tested.push_back(table);
-    return true;
-  };
+  test_support::TablesSeen tables;
   for (const KernelSet* set : runnable_kernel_sets()) {
     const size_t failed_before = test_support::counts().failed;
-    if (first_time(reinterpret_cast<const void*>(set->f16.wide.softmax.rows_three_pass))) test_set<Float16>(*set);
-    if (first_time(reinterpret_cast<const void*>(set->bf16.wide.softmax.rows_three_pass))) test_set<BFloat16>(*set);
+    if (tables.first_time(set->f16.wide.softmax.rows_three_pass)) test_set<Float16>(*set);
+    if (tables.first_time(set->bf16.wide.softmax.rows_three_pass)) test_set<BFloat16>(*set);
     std::printf("kernel set %s (bfloat16 rounding %s): %s\n", set->isa, set->bf16_rounding,
                 test_support::counts().failed == failed_before ? "ok" : "FAILED");
   }

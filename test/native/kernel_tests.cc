@@ -322,16 +322,11 @@ void test_set(const KernelSet& set) {
 }  // namespace
 
 int main() {
-  std::vector<const void*> tested;  // tables already run (avx512_bf16 shares avx512's)
-  auto first_time = [&](const void* table) {
-    if (std::find(tested.begin(), tested.end(), table) != tested.end()) return false;
-    tested.push_back(table);
-    return true;
-  };
+  test_support::TablesSeen tables;
   for (const KernelSet* set : runnable_kernel_sets()) {
     const size_t failed_before = test_support::counts().failed;
-    if (first_time(reinterpret_cast<const void*>(set->f32.wide.softmax.rows_three_pass))) test_set<float>(*set);
-    if (first_time(reinterpret_cast<const void*>(set->f64.wide.softmax.rows_three_pass))) test_set<double>(*set);
+    if (tables.first_time(set->f32.wide.softmax.rows_three_pass)) test_set<float>(*set);
+    if (tables.first_time(set->f64.wide.softmax.rows_three_pass)) test_set<double>(*set);
     std::printf("kernel set %s: %s\n", set->isa, test_support::counts().failed == failed_before ? "ok" : "FAILED");
   }
   return test_support::finish("kernel_tests");

@@ -26,6 +26,24 @@ inline simd_softmax::PlannerLimits tiny_planner_limits() {
   return tiny;
 }
 
+// Whether a kernel table (known by one of its kernels) is met for the first time: sets may share
+// tables (avx512_bf16 has avx512's float32, float64 and float16 ones), which need testing once.
+class TablesSeen {
+ public:
+  template <class Kernel>
+  bool first_time(Kernel kernel) {
+    const void* key = reinterpret_cast<const void*>(kernel);
+    for (const void* seen : seen_) {
+      if (seen == key) return false;
+    }
+    seen_.push_back(key);
+    return true;
+  }
+
+ private:
+  std::vector<const void*> seen_;
+};
+
 // A job's {outer, dim_size, inner}.
 struct JobShape {
   size_t outer, dim, inner;
