@@ -183,10 +183,10 @@ describe('onnxruntime float16 tensors and tags', () => {
 
   test('string, bool and int64 tensors get a clear TypeError', () => {
     expect(() => softmax({ type: 'string', dims: [2], data: ['a', 'b'] }, 0)).toThrow("input.type is 'string': a string tensor holds no numbers");
+    expect(() => softmax({ type: 'bool', dims: [2], data: Uint8Array.of(1, 0) }, 0)).toThrow(TypeError);
     expect(() => softmax({ type: 'bool', dims: [2], data: Uint8Array.of(1, 0) }, 0)).toThrow("input.type is 'bool'");
     expect(() => softmax({ type: 'int64', dims: [2], data: BigInt64Array.of(1n, 2n) }, 0)).toThrow(
       "input.type is 'int64': int64 values do not fit a float exactly");
-    for (const call of [() => softmax({ type: 'bool', dims: [2], data: Uint8Array.of(1, 0) }, 0)]) expect(call).toThrow(TypeError);
   });
 
   test('integer tags hold integers: cast with options.dtype, as a bare typed array', () => {

@@ -24,6 +24,7 @@
 namespace {
 
 using namespace simd_softmax;
+using test_support::around;
 using test_support::check;
 
 std::mt19937_64 random_engine(20261203);
@@ -187,16 +188,6 @@ void check_lines(const std::string& what, const std::vector<Element>& input, con
     }
   }
   check(bad == 0, what + " within one ulp of the exact result");
-}
-
-std::vector<size_t> around(std::initializer_list<size_t> points) {
-  std::vector<size_t> sizes;
-  for (size_t n : points) {
-    for (size_t s : {n - 1, n, n + 1}) {
-      if (s >= 1 && std::find(sizes.begin(), sizes.end(), s) == sizes.end()) sizes.push_back(s);
-    }
-  }
-  return sizes;
 }
 
 template <class Element>

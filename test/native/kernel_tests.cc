@@ -28,6 +28,7 @@ using namespace simd_softmax;
 using test_support::check;
 using test_support::close_to;
 using test_support::fill;
+using test_support::around;
 using test_support::reference_line;
 
 std::mt19937_64 random_engine(20261203);
@@ -79,17 +80,6 @@ void check_lines(const Case& c, const std::vector<Scalar>& input, const Scalar* 
   }
   check(bad_reference == 0, c.what + " against the exact result");
   check(bad_scalar == 0, c.what + " against the scalar set");
-}
-
-// Sizes around n: n - 1, n, n + 1 (those >= 1).
-std::vector<size_t> around(std::initializer_list<size_t> points) {
-  std::vector<size_t> sizes;
-  for (size_t n : points) {
-    for (size_t s : {n - 1, n, n + 1}) {
-      if (s >= 1 && std::find(sizes.begin(), sizes.end(), s) == sizes.end()) sizes.push_back(s);
-    }
-  }
-  return sizes;
 }
 
 enum class RowVariant { kSingleVector, kThreePass, kStreamed, kStreamedChunked };

@@ -2,7 +2,9 @@
 // long double reference with torch's special-value semantics.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -43,6 +45,17 @@ class TablesSeen {
  private:
   std::vector<const void*> seen_;
 };
+
+// Sizes around each point n: n - 1, n, n + 1 (those >= 1), each once: the tails of a width.
+inline std::vector<size_t> around(std::initializer_list<size_t> points) {
+  std::vector<size_t> sizes;
+  for (size_t n : points) {
+    for (size_t s : {n - 1, n, n + 1}) {
+      if (s >= 1 && std::find(sizes.begin(), sizes.end(), s) == sizes.end()) sizes.push_back(s);
+    }
+  }
+  return sizes;
+}
 
 // A job's {outer, dim_size, inner}.
 struct JobShape {
