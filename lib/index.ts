@@ -6,6 +6,7 @@ export { getAsyncThreads, getNumThreads, setAsyncThreads, setNumThreads } from '
 export { explain } from './explain.js';
 export type { ExecutionPlan, ExplainOptions, KernelVariant, WorkSplit } from './explain.js';
 export type { OnnxTensorLike, SoftmaxOptions, TensorLike } from './softmax.js';
+export type { CausalOption, MaskLike } from './job-options.js';
 export { Tensor, tensor } from './tensor.js';
 export type { NestedArray, TensorOptions } from './tensor.js';
 export type { Dtype, FloatArray } from './typed-arrays.js';

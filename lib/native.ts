@@ -20,6 +20,8 @@ export interface NativeProtocol {
   stagingHeaderBytes: number;
   stagingBytes: number;
   stagingAreaBytes: number;
+  /** The most dims a mask's merged layout may have (run's optionWords). */
+  maxMaskDims: number;
 }
 
 /** The planner's decision for one job (binding/core/planner.h). */
@@ -44,6 +46,13 @@ export interface NativeBinding {
    */
   run(kind: number, input: KernelArray, output: KernelArray, outer: number, dimSize: number, inner: number): void;
   /**
+   * The same with options: mask (a Uint8Array, or null) and optionWords, a Float64Array of
+   * temperature, zeroFullyMasked, causal, causalRows, causalDiagonal, then with a mask its layout
+   * (dimStride, then outer and inner dims: count, sizes, strides). See read_options in arguments.h.
+   */
+  run(kind: number, input: KernelArray, output: KernelArray, outer: number, dimSize: number, inner: number,
+    mask: Uint8Array | null, optionWords: Float64Array): void;
+  /**
    * Hands a staging area (a Uint8Array over a whole SharedArrayBuffer of stagingAreaBytes, seen only
    * by this copy of lib/) to the addon, which keeps it until the environment ends; returns its id.
    */
@@ -55,6 +64,8 @@ export interface NativeBinding {
   runStaged(id: number): void;
   /** The same as run() off the JS thread; input and output stay referenced until the promise settles. */
   runAsync(kind: number, input: KernelArray, output: KernelArray, outer: number, dimSize: number, inner: number): Promise<void>;
+  runAsync(kind: number, input: KernelArray, output: KernelArray, outer: number, dimSize: number, inner: number,
+    mask: Uint8Array | null, optionWords: Float64Array): Promise<void>;
   /** Threads an async call may use (the default, or what setAsyncThreads asked for). */
   asyncThreads(): number;
   /** 0: the default (every usable core but one, at most threads()); n: n threads. */

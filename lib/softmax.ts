@@ -6,6 +6,9 @@ import { formatShape, numelOf, splitAroundDim } from './shape.js';
 import { type NestedArray, Tensor, tensor, TRUSTED } from './tensor.js';
 import { checkData, checkOut, checkShape, checkTaggedData, normalizeDim, readOptions } from './validate.js';
 import { holdForAsync } from './async-buffers.js';
+import {
+  type CausalOption, checkJobOptions, hasJobOptions, type MaskLike, type NativeJobOptions, readJobOptions,
+} from './job-options.js';
 import { allocateUninitialized } from './allocate.js';
 import {
   bytesPerElement, copyElements, type Dtype, type FloatArray, isFloatDtype, isHalfDtype, type KernelArray, maxElements,
@@ -45,6 +48,30 @@ export interface SoftmaxOptions {
    * input's length. It may be the input's own array (in place), but must not partially overlap it.
    */
   out?: FloatArray;
+  /**
+   * Which elements take part, as torch.masked.softmax(input, dim, mask=mask) defines it (nonzero:
+   * takes part): a Uint8Array of the input's length, or a mask tensor ({data: Uint8Array, shape},
+   * an onnxruntime bool or uint8 tensor) broadcast to the input's shape by torch's rules (e.g. a
+   * [S, S] mask over [B, H, S, S] scores, or a [B, 1, 1, S] padding mask). An element that takes no
+   * part gives 0 (log-softmax: -inf).
+   */
+  mask?: MaskLike;
+  /**
+   * A causal mask over the last two dims (softmax over the last dim, rank >= 2): true keeps element
+   * [..., i, j] where j <= i (torch's ones(L, S).tril()); {diagonal: k} keeps j <= i + k (with a KV
+   * cache of P past positions, k = P). With mask, an element takes part where both allow it.
+   */
+  causal?: CausalOption;
+  /**
+   * The result of softmax(x / temperature): a finite number > 0, rounded to the dtype, each element
+   * divided by it in that dtype, as torch computes x / T. 1 changes nothing.
+   */
+  temperature?: number;
+  /**
+   * What a slice none of whose elements takes part gives (masked out, past the causal bound, or
+   * -inf): 'nan' (default; torch's softmax and masked softmax) or 'zero' (0; log-softmax -inf).
+   */
+  fullyMasked?: 'nan' | 'zero';
 }
 
 export function softmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
@@ -74,7 +101,12 @@ function runSync(job: PreparedJob): Tensor {
   if (job.staged) return runStaged(job);
   const { computeFrom, computeInto, result } = placeOutput(job);
   if (job.length > 0) {
-    native.run(job.kind, computeFrom, computeInto, job.outer, job.dimSize, job.inner);
+    const options = job.options;
+    if (options === null) {
+      native.run(job.kind, computeFrom, computeInto, job.outer, job.dimSize, job.inner);
+    } else {
+      native.run(job.kind, computeFrom, computeInto, job.outer, job.dimSize, job.inner, options.mask, options.words);
+    }
     // A call is when the pool starts its threads: report one that could not start.
     emitNativeWarnings();
   }
@@ -87,7 +119,14 @@ async function runAsync(job: PreparedJob): Promise<Tensor> {
     // The caller's arrays are pinned or copied first, so that no thread touches memory freed meanwhile.
     const outIsCallers = job.out !== undefined;
     const held = holdForAsync(job.fn, computeFrom, computeFrom === computeInto && !outIsCallers, computeInto, !outIsCallers, job.dtype);
-    await native.runAsync(job.kind, held.computeFrom, held.computeInto, job.outer, job.dimSize, job.inner);
+    const options = job.options;
+    if (options === null) {
+      await native.runAsync(job.kind, held.computeFrom, held.computeInto, job.outer, job.dimSize, job.inner);
+    } else {
+      // The mask is copied: the caller may change or transfer theirs while the call runs.
+      const mask = options.mask === null ? null : options.mask.slice();
+      await native.runAsync(job.kind, held.computeFrom, held.computeInto, job.outer, job.dimSize, job.inner, mask, options.words);
+    }
     held.finish();
     emitNativeWarnings();
   }
@@ -186,6 +225,7 @@ export interface PreparedJob {
   dimSize: number;
   inner: number;
   shape: readonly number[]; // frozen
+  options: NativeJobOptions | null; // mask, causal, temperature, fullyMasked; null when none changes the result
 }
 
 /** The input seen as data, its dtype, its shape and its element count. */
@@ -202,7 +242,8 @@ interface ResolvedInput {
 export function prepare(fn: string, kinds: OpKinds, input: TensorLike, dim: number, options: SoftmaxOptions | undefined): PreparedJob {
   // Every value the caller controls is read first (getters and proxies run here), and only then are
   // the buffers checked, so that no caller code can detach or swap a buffer after its check.
-  const { requestedDtype, out } = readOptions(fn, options);
+  const { requestedDtype, out, all } = readOptions(fn, options);
+  const rawJobOptions = readJobOptions(fn, all);
   const source = resolveInput(fn, input);
   const shape = source.shape;
   const d = normalizeDim(fn, dim, shape.length);
@@ -211,11 +252,15 @@ export function prepare(fn: string, kinds: OpKinds, input: TensorLike, dim: numb
   const checkedOut = out === undefined ? undefined : checkOut(fn, out, dtype, source);
   const [outer, dimSize, inner] = splitAroundDim(source.dims, d);
   const kind = kindOf(kinds, dtype);
-  const staged = length > 0 && length * bytesPerElement(dtype) <= STAGING_BYTES;
+  const jobOptions = hasJobOptions(rawJobOptions)
+    ? checkJobOptions(fn, rawJobOptions, source.dims, d, dtype, checkedOut, native.protocol.maxMaskDims)
+    : null;
+  // Jobs with options take run()'s long form; the staging area carries only the layout.
+  const staged = jobOptions === null && length > 0 && length * bytesPerElement(dtype) <= STAGING_BYTES;
   const outKernel = checkedOut === undefined ? undefined : kernelView(checkedOut, dtype);
   return {
     fn, kind, staged, source: source.data, sourceDtype: source.dtype, out: checkedOut, outKernel, dtype, length, outer, dimSize,
-    inner, shape,
+    inner, shape, options: jobOptions,
   };
 }
 

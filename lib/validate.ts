@@ -101,14 +101,17 @@ export function checkTaggedData(fn: string, tagName: string, tag: unknown, data:
 }
 
 /** options.dtype (checked) and options.out (not yet checked), each read once. */
-export function readOptions(fn: string, options: unknown): { requestedDtype?: Dtype; out?: unknown } {
-  if (options === undefined || options === null) return {};
+const KNOWN_OPTIONS = ['dtype', 'out', 'mask', 'causal', 'temperature', 'fullyMasked'];
+
+/** options checked to be an object of known keys (or absent: {}), its dtype and out read. */
+export function readOptions(fn: string, options: unknown): { requestedDtype?: Dtype; out?: unknown; all: Record<string, unknown> } {
+  if (options === undefined || options === null) return { all: {} };
   if (typeof options !== 'object') throw typeError(fn, `expected options to be an object, but got ${describe(options)}`);
   for (const key in options) {
-    if (key !== 'dtype' && key !== 'out') throw typeError(fn, `unknown option '${key}' (known options: dtype, out)`);
+    if (!KNOWN_OPTIONS.includes(key)) throw typeError(fn, `unknown option '${key}' (known options: ${KNOWN_OPTIONS.join(', ')})`);
   }
   const { dtype, out } = options as { dtype?: unknown; out?: unknown };
-  return { requestedDtype: dtype === undefined ? undefined : checkDtype(fn, 'options.dtype', dtype), out };
+  return { requestedDtype: dtype === undefined ? undefined : checkDtype(fn, 'options.dtype', dtype), out, all: options as Record<string, unknown> };
 }
 
 /** A typed array softmax can read (float, or integer to cast with options.dtype), its dtype and length. */

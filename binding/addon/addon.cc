@@ -32,12 +32,14 @@ napi_value Run(napi_env env, napi_callback_info info) {
 // the input and output arrays referenced, so alive, until the promise settles.
 class SoftmaxWorker : public Napi::AsyncWorker {
  public:
-  SoftmaxWorker(Napi::Env env, const SoftmaxJob& job, Napi::Object input, Napi::Object output)
+  SoftmaxWorker(Napi::Env env, const SoftmaxJob& job, Napi::Object input, Napi::Object output, napi_value mask)
       : Napi::AsyncWorker(env, "simd-softmax"),
         job_(job),
         input_(Napi::Persistent(input)),
         output_(Napi::Persistent(output)),
-        deferred_(Napi::Promise::Deferred::New(env)) {}
+        deferred_(Napi::Promise::Deferred::New(env)) {
+    if (mask != nullptr) mask_ = Napi::Persistent(Napi::Object(env, mask));
+  }
 
   Napi::Promise promise() const { return deferred_.Promise(); }
 
@@ -62,6 +64,7 @@ class SoftmaxWorker : public Napi::AsyncWorker {
   SoftmaxJob job_;
   Napi::ObjectReference input_;
   Napi::ObjectReference output_;
+  Napi::ObjectReference mask_;  // empty for a job without a mask
   Napi::Promise::Deferred deferred_;
 };
 
@@ -70,7 +73,7 @@ napi_value RunAsync(napi_env env, napi_callback_info info) {
   return with_js_exceptions(env, [&]() -> napi_value {
     const JobArguments arguments = read_job(env, info);
     auto* worker = new SoftmaxWorker(Napi::Env(env), arguments.job, Napi::Object(env, arguments.input),
-                                     Napi::Object(env, arguments.output));
+                                     Napi::Object(env, arguments.output), arguments.mask);
     const Napi::Promise promise = worker->promise();
     worker->Queue();  // the worker deletes itself after OnOK/OnError
     return promise;
@@ -100,6 +103,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   protocol.Set("stagingHeaderBytes", static_cast<double>(kStagingHeaderBytes));
   protocol.Set("stagingBytes", static_cast<double>(kStagingBytes));
   protocol.Set("stagingAreaBytes", static_cast<double>(kStagingAreaBytes));
+  protocol.Set("maxMaskDims", static_cast<double>(kMaxMaskDims));
   exports.Set("protocol", protocol);
   for (const auto& [name, callback] : {std::pair<const char*, napi_callback>{"run", Run}, {"runAsync", RunAsync},
                                        {"attachStaging", AttachStaging}, {"runStaged", RunStaged}}) {

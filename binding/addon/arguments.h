@@ -5,8 +5,11 @@
 
 #include <napi.h>
 
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <string>
 
 #include "../core/softmax_job.h"
@@ -53,17 +56,101 @@ inline TypedArrayView read_typed_array(napi_env env, napi_value value, const cha
   return view;
 }
 
-// run() and runAsync() take six arguments, (kind, input, output, outer, dimSize, inner): kind is
-// op + kOpCount * dtype (see protocol in Init); input and output
-// are typed arrays of that dtype (possibly the same one; Uint16Array views of the bits for float16 and
-// bfloat16, whatever array the user passed). Raw Node-API: every call takes this path.
+// run() and runAsync() take six arguments, (kind, input, output, outer, dimSize, inner), and for a
+// job with options two more, (mask, optionWords): kind is op + kOpCount * dtype (see protocol in
+// Init); input and output are typed arrays of that dtype (possibly the same one; Uint16Array views
+// of the bits for float16 and bfloat16, whatever array the user passed); mask a Uint8Array or
+// null; optionWords a Float64Array (read_options). Raw Node-API: every call takes this path.
 inline constexpr size_t kRunArguments = 6;
+inline constexpr size_t kRunArgumentsWithOptions = 8;
 
 struct JobArguments {
   SoftmaxJob job;
   napi_value input;
   napi_value output;
+  napi_value mask;  // null when the job has no mask
 };
+
+inline bool has_work(const SoftmaxJob& job) { return job.outer > 0 && job.dim_size > 0 && job.inner > 0; }
+
+// Reads `count` dims (sizes, then strides) from words[at...] into dims; their sizes must multiply to
+// `total`. Returns the largest mask offset they reach, in double.
+inline double read_mask_dims(napi_env env, const double* words, size_t word_count, size_t* at, size_t total,
+                             MaskDims* dims) {
+  auto word = [&](const char* name) {
+    if (*at >= word_count) throw_internal(env, std::string("optionWords ends before ") + name);
+    const double value = words[(*at)++];
+    if (!(value >= 0 && value <= kMaxSafeInteger && value == static_cast<double>(static_cast<int64_t>(value)))) {
+      throw_internal(env, std::string(name) + " is not a non-negative integer");
+    }
+    return static_cast<size_t>(value);
+  };
+  dims->count = word("dim count");
+  if (dims->count > kMaxMaskDims) throw_internal(env, "a mask has more dims than kMaxMaskDims");
+  double product = 1.0, reach = 0.0;
+  for (size_t d = 0; d < dims->count; ++d) {
+    dims->sizes[d] = word("size");
+    if (dims->sizes[d] == 0) throw_internal(env, "a mask dim of size 0");
+    product *= static_cast<double>(dims->sizes[d]);
+  }
+  for (size_t d = 0; d < dims->count; ++d) {
+    dims->strides[d] = word("stride");
+    reach += static_cast<double>(dims->sizes[d] - 1) * static_cast<double>(dims->strides[d]);
+  }
+  if (total > 0 && product != static_cast<double>(total)) throw_internal(env, "mask dims do not cover the tensor");
+  return reach;
+}
+
+// The options of a job from (mask, optionWords): optionWords holds temperature, zeroFullyMasked
+// (0 or 1), causal (0 or 1), causalRows, causalDiagonal, then, with a mask, dimStride and the outer
+// and inner dims (read_mask_dims: count, sizes, strides). Checks what keeps memory safe: the mask
+// holds every offset the layout reaches, the dims cover the tensor, a causal job's rows divide outer.
+inline void read_options(napi_env env, napi_value mask_value, napi_value words_value, JobArguments* arguments) {
+  SoftmaxJob& job = arguments->job;
+  JobOptions& options = job.options;
+  const TypedArrayView words = read_typed_array(env, words_value, "optionWords");
+  if (words.type != napi_float64_array || words.length < 5) throw_internal(env, "optionWords is not a Float64Array of 5+");
+  const double* word = static_cast<const double*>(words.data);
+  options.temperature = word[0];
+  if (!(options.temperature > 0 && options.temperature < std::numeric_limits<double>::infinity())) {
+    throw_internal(env, "temperature is not a finite positive number");
+  }
+  options.zero_fully_masked = word[1] != 0;
+  options.causal = word[2] != 0;
+  if (options.causal) {
+    if (!(word[3] >= 1 && word[3] <= kMaxSafeInteger) || job.inner != 1) throw_internal(env, "causal rows");
+    options.causal_rows = static_cast<size_t>(word[3]);
+    if (job.outer % options.causal_rows != 0) throw_internal(env, "causal rows do not divide outer");
+    if (!(std::abs(word[4]) <= kMaxSafeInteger) || word[4] != static_cast<double>(static_cast<int64_t>(word[4]))) {
+      throw_internal(env, "causal diagonal is not an integer");
+    }
+    options.causal_diagonal = static_cast<int64_t>(word[4]);
+  }
+  napi_valuetype mask_type;
+  if (napi_typeof(env, mask_value, &mask_type) != napi_ok) throw_internal(env, "mask");
+  if (mask_type == napi_null || mask_type == napi_undefined) return;
+  const TypedArrayView mask = read_typed_array(env, mask_value, "mask");
+  if (mask.type != napi_uint8_array) throw_internal(env, "mask is not a Uint8Array");
+  size_t at = 5;
+  if (words.length < 6) throw_internal(env, "optionWords has no mask layout");
+  const double dim_stride = word[at++];
+  if (!(dim_stride >= 0 && dim_stride <= kMaxSafeInteger && dim_stride == static_cast<double>(static_cast<int64_t>(dim_stride)))) {
+    throw_internal(env, "dim stride is not a non-negative integer");
+  }
+  options.mask.dim_stride = static_cast<size_t>(dim_stride);
+  double reach = read_mask_dims(env, word, words.length, &at, job.outer, &options.mask.outer_dims);
+  reach += read_mask_dims(env, word, words.length, &at, job.inner, &options.mask.inner_dims);
+  // The stride along a line the kernels step through with vectors: 0 or 1 (rows: the dim; columns:
+  // the innermost inner dim).
+  const MaskDims& inner_dims = options.mask.inner_dims;
+  if (job.inner == 1 ? dim_stride > 1 : (inner_dims.count > 0 && inner_dims.strides[inner_dims.count - 1] > 1)) {
+    throw_internal(env, "a mask's innermost stride is not 0 or 1");
+  }
+  if (job.dim_size > 0) reach += static_cast<double>(job.dim_size - 1) * dim_stride;
+  if (has_work(job) && reach >= static_cast<double>(mask.length)) throw_internal(env, "the mask is smaller than its layout");
+  options.mask.data = static_cast<const uint8_t*>(mask.data);
+  arguments->mask = mask_value;
+}
 
 // A job with the op and dtype of kind (op + kOpCount * dtype); the rest is left for the caller to set.
 inline SoftmaxJob job_of_kind(napi_env env, double kind) {
@@ -92,10 +179,11 @@ inline double element_count(const SoftmaxJob& job) {
 }
 
 inline JobArguments read_job(napi_env env, napi_callback_info info) {
-  size_t argc = kRunArguments;
-  napi_value args[kRunArguments];
-  if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok || argc != kRunArguments) {
-    throw_internal(env, "run() takes 6 arguments");
+  size_t argc = kRunArgumentsWithOptions;
+  napi_value args[kRunArgumentsWithOptions];
+  if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok ||
+      (argc != kRunArguments && argc != kRunArgumentsWithOptions)) {
+    throw_internal(env, "run() takes 6 or 8 arguments");
   }
   SoftmaxJob job = read_layout(env, args[0], args[3], args[4], args[5]);
   const TypedArrayView input = read_typed_array(env, args[1], "input");
@@ -122,10 +210,11 @@ inline JobArguments read_job(napi_env env, napi_callback_info info) {
   }
   job.input = input.data;
   job.output = output.data;
-  return JobArguments{job, args[1], args[2]};
+  JobArguments arguments{job, args[1], args[2], nullptr};
+  if (argc == kRunArgumentsWithOptions) read_options(env, args[6], args[7], &arguments);
+  return arguments;
 }
 
-inline bool has_work(const SoftmaxJob& job) { return job.outer > 0 && job.dim_size > 0 && job.inner > 0; }
 
 // Runs body(), which returns the call's result, and turns its C++ exceptions into the pending JS
 // exception; the raw Node-API callbacks below all end here.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../kernels/tuning.h"
+#include "job_options.h"
 #include "run_job.h"
 #include "typed_kernels.h"
 
@@ -36,23 +37,17 @@ void part_bounds(size_t total, size_t count, size_t index, size_t align, size_t*
   *end = cut(index + 1);
 }
 
-// Whether an element is NaN: all-ones exponent and a nonzero mantissa.
-bool is_nan(float value) { return std::isnan(value); }
-bool is_nan(double value) { return std::isnan(value); }
-bool is_nan(Float16 value) { return (value.bits & 0x7fffu) > 0x7c00u; }
-bool is_nan(BFloat16 value) { return (value.bits & 0x7fffu) > 0x7f80u; }
-
-// A segment whose line (a row, or a column of a slice) holds only -inf contributes nothing: its sum
-// becomes 0 and, for softmax, its stored exponentials (NaN, from -inf - -inf) become 0. One that also
-// holds a NaN keeps its NaN sum, which poisons the whole line as it should. The segment's elements
-// are input[k * stride] and exp_output[k * stride] for k in [0, count); exp_output is null for log-softmax.
+// A segment whose line (a row, or a column of a slice) holds only -inf (masked elements included)
+// contributes nothing: its sum becomes 0 and, for softmax, its stored exponentials (NaN, from
+// -inf - -inf) become 0. One that also holds a NaN taking part keeps its NaN sum, which poisons the
+// whole line as it should. The segment's elements are input[k * stride] and exp_output[k * stride]
+// for k in [0, count), their mask bytes mask[k * mask_stride] (mask null: all take part);
+// exp_output is null for log-softmax.
 template <class Element>
 void clear_minus_infinity_segment(const Element* input, Element* exp_output, size_t count, size_t stride,
-                                  SegmentStats* stats) {
+                                  const uint8_t* mask, size_t mask_stride, SegmentStats* stats) {
   if (stats->max != -std::numeric_limits<double>::infinity()) return;
-  for (size_t k = 0; k < count; ++k) {
-    if (is_nan(input[k * stride])) return;
-  }
+  if (has_kept_nan(input, count, stride, mask, mask_stride)) return;
   stats->sum = 0.0;
   stats->rest = 0.0;
   if (exp_output != nullptr) {
@@ -80,6 +75,16 @@ SegmentStats merge_segments(const SegmentStats* first, size_t stride, size_t cou
   return SegmentStats{max, sum, rest};
 }
 
+// Whether a line none of whose elements takes part: every segment (count of them, at first[s * stride])
+// held only -inf (masked elements included) and no NaN, so that its sum was cleared to 0.
+bool is_fully_masked(const SegmentStats* first, size_t stride, size_t count) {
+  for (size_t s = 0; s < count; ++s) {
+    const SegmentStats& part = first[s * stride];
+    if (part.max != -std::numeric_limits<double>::infinity() || part.sum != 0.0) return false;
+  }
+  return true;
+}
+
 // log(S) of a merged line: for half precision from its rest where S is below 2 (kernels' log_of_sum).
 template <class Element>
 double log_of_merged_sum(const SegmentStats& merged) {
@@ -100,49 +105,72 @@ void run_split_rows(const SoftmaxJob& job, const SegmentKernels<Element>& kernel
   const size_t rows = job.outer;
   const size_t length = job.dim_size;
   const size_t segments = plan.segments;
+  const bool filtered = filters_input(job.options);
   std::vector<SegmentStats> stats(rows * segments);
-  auto bounds = [&](size_t chunk, size_t* begin, size_t* end) {
+  // A chunk's segment [begin, end) of its row, and how much of it the causal bound keeps: [begin, kept_end).
+  auto bounds = [&](size_t chunk, size_t* begin, size_t* end, size_t* kept_end) {
     part_bounds(length, segments, chunk % segments, kSegmentAlignment, begin, end);
+    const size_t bound = causal_bound(job.options, chunk / segments, length);
+    *kept_end = std::max(*begin, std::min(*end, bound));
+  };
+  // The filter of a chunk's segment (null when the kernels read the input as it is).
+  auto segment_filter = [&](size_t chunk, size_t begin, InputFilter* storage) -> const InputFilter* {
+    if (!filtered) return nullptr;
+    *storage = advanced(row_filter(job, chunk / segments), begin);
+    return storage;
   };
 
   // Phase 1: each segment's max and sum of e^(x - segment max), softmax storing the exponentials
   // where the plan rescales them in phase 2.
   auto stats_phase = [&](size_t chunk) {
-    size_t begin, end;
-    bounds(chunk, &begin, &end);
+    size_t begin, end, kept_end;
+    bounds(chunk, &begin, &end, &kept_end);
     const size_t offset = (chunk / segments) * length + begin;
     Element* exp_output = stored ? output + offset : nullptr;
-    stats[chunk] = end > begin ? kernels.row_stats(input + offset, exp_output, end - begin)
-                               : SegmentStats{-std::numeric_limits<double>::infinity(), 0.0, 0.0};
-    clear_minus_infinity_segment(input + offset, exp_output, end - begin, 1, &stats[chunk]);
+    InputFilter storage;
+    const InputFilter* filter = segment_filter(chunk, begin, &storage);
+    stats[chunk] = kept_end > begin ? kernels.row_stats(input + offset, exp_output, kept_end - begin, filter)
+                                    : SegmentStats{-std::numeric_limits<double>::infinity(), 0.0, 0.0};
+    clear_minus_infinity_segment(input + offset, exp_output, kept_end - begin, 1, filter ? filter->mask : nullptr,
+                                 filter ? filter->mask_step : 0, &stats[chunk]);
   };
   pool.run(rows * segments, ThreadPool::ChunkFunction(stats_phase), plan.threads);
 
   // Merge each row's segments into (M, S), with each segment's weight e^(m_i - M).
   std::vector<SegmentStats> row_stats(rows);
   std::vector<double> weights(rows * segments);
+  std::vector<char> fully_masked(rows);
   for (size_t r = 0; r < rows; ++r) {
     row_stats[r] = merge_segments(&stats[r * segments], 1, segments, &weights[r * segments]);
+    fully_masked[r] = job.options.zero_fully_masked && is_fully_masked(&stats[r * segments], 1, segments);
   }
 
   // Phase 2: softmax rescales each segment's exponentials by e^(m_i - M) / S, or (half precision)
   // writes e^(x - M) / S from the input; log-softmax writes (x - M) - log(S), exactly as the
   // single-threaded kernel does.
   auto normalize_phase = [&](size_t chunk) {
-    size_t begin, end;
-    bounds(chunk, &begin, &end);
+    size_t begin, end, kept_end;
+    bounds(chunk, &begin, &end, &kept_end);
     const size_t offset = (chunk / segments) * length + begin;
     const SegmentStats& row = row_stats[chunk / segments];
+    // A fully masked row under fullyMasked 'zero' is what its elements give; past a causal bound,
+    // NaN where the row is NaN, else the same.
+    if (fully_masked[chunk / segments]) return fill_line(output + offset, end - begin, 1, dropped_fill(job));
+    const bool nan_row = std::isnan(row.sum);
+    fill_line(output + offset + (kept_end - begin), end - kept_end, 1, nan_row ? Fill::kNaN : dropped_fill(job));
+    InputFilter storage;
+    const InputFilter* filter = segment_filter(chunk, begin, &storage);
+    const size_t count = kept_end - begin;
     switch (plan.segment_apply) {
       case ColumnApply::kLogSoftmax:
-        return kernels.log_normalize(input + offset, output + offset, end - begin, static_cast<Scalar>(row.max),
-                                     static_cast<Scalar>(log_of_merged_sum<Element>(row)));
+        return kernels.log_normalize(input + offset, output + offset, count, static_cast<Scalar>(row.max),
+                                     static_cast<Scalar>(log_of_merged_sum<Element>(row)), filter);
       case ColumnApply::kSoftmax:
-        return kernels.softmax_from_input(input + offset, output + offset, end - begin, static_cast<Scalar>(row.max),
-                                          static_cast<Scalar>(1.0 / row.sum));
+        return kernels.softmax_from_input(input + offset, output + offset, count, static_cast<Scalar>(row.max),
+                                          static_cast<Scalar>(1.0 / row.sum), filter);
       case ColumnApply::kScaleStored:
         // A -inf segment's exponentials are 0 by now, so its factor (0 / S) only has to carry a NaN S.
-        return kernels.scale(output + offset, end - begin, static_cast<Scalar>(weights[chunk] / row.sum));
+        return kernels.scale(output + offset, count, static_cast<Scalar>(weights[chunk] / row.sum));
     }
   };
   pool.run(rows * segments, ThreadPool::ChunkFunction(normalize_phase), plan.threads);
@@ -177,17 +205,32 @@ void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Element>& ker
 
   // Phase 1: per column of each segment, the max and the sum of e^(x - segment max); softmax stores
   // the exponentials unless phase 2 computes from the input.
+  const bool filtered = filters_input(job.options);
+  // Calls run(c, count, filter) for each run of a chunk's columns that one filter covers (all of
+  // them without a mask; with one, each run of its innermost inner dim); filter null when the
+  // kernels read the input as it is.
+  auto for_each_run = [&](size_t chunk, size_t begin, auto&& run) {
+    for (size_t c = 0; c < inner;) {
+      const size_t count = filtered ? mask_run(job.options.mask.inner_dims, c, inner) : inner;
+      const InputFilter filter = filtered ? column_filter(job, chunk / segments, begin, c) : InputFilter{};
+      run(c, count, filtered ? &filter : nullptr);
+      c += count;
+    }
+  };
   auto stats_phase = [&](size_t chunk) {
     size_t begin, end, offset;
     bounds(chunk, &begin, &end, &offset);
     SegmentStats* chunk_stats = stats.data() + chunk * inner;
     Element* exp_output = from_input ? nullptr : output + offset;
-    kernels.column_stats(input + offset, exp_output, end - begin, inner, inner, sweeps_segment_chunked(plan, end - begin),
-                         chunk_stats);
-    for (size_t c = 0; c < inner; ++c) {
-      clear_minus_infinity_segment(input + offset + c, exp_output == nullptr ? nullptr : exp_output + c, end - begin,
-                                   inner, &chunk_stats[c]);
-    }
+    for_each_run(chunk, begin, [&](size_t first, size_t count, const InputFilter* filter) {
+      kernels.column_stats(input + offset + first, exp_output == nullptr ? nullptr : exp_output + first, end - begin,
+                           inner, count, sweeps_segment_chunked(plan, end - begin), chunk_stats + first, filter);
+      for (size_t c = first; c < first + count; ++c) {
+        const uint8_t* mask = filter == nullptr ? nullptr : advanced(*filter, c - first).mask;
+        clear_minus_infinity_segment(input + offset + c, exp_output == nullptr ? nullptr : exp_output + c, end - begin,
+                                     inner, mask, filter == nullptr ? 0 : filter->mask_row_stride, &chunk_stats[c]);
+      }
+    });
   };
   pool.run(chunks, ThreadPool::ChunkFunction(stats_phase), plan.threads);
 
@@ -197,6 +240,7 @@ void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Element>& ker
   std::vector<Scalar> factors((from_input ? job.outer : chunks) * inner);
   std::vector<Scalar> column_maxes(from_input ? job.outer * inner : 0);
   const size_t columns = job.outer * inner;
+  std::vector<char> fully_masked(job.options.zero_fully_masked ? columns : 0);
   const size_t merge_chunks = plan.merge_chunks;
   auto merge_phase = [&](size_t merge_chunk) {
     size_t begin, end;
@@ -206,6 +250,7 @@ void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Element>& ker
       // This column's entry in its slice's first segment; segment s is s * inner further on.
       const size_t first = (column / inner) * segments * inner + column % inner;
       const SegmentStats merged = merge_segments(&stats[first], inner, segments, weights.data());
+      if (!fully_masked.empty()) fully_masked[column] = is_fully_masked(&stats[first], inner, segments);
       if (from_input) {
         column_maxes[column] = static_cast<Scalar>(merged.max);
         factors[column] = static_cast<Scalar>(log ? log_of_merged_sum<Element>(merged) : 1.0 / merged.sum);
@@ -225,8 +270,16 @@ void run_split_columns(const SoftmaxJob& job, const SegmentKernels<Element>& ker
     // Per slice and column from the input; per segment and column for stored exponentials.
     const size_t first_factor = (from_input ? chunk / segments : chunk) * inner;
     const Scalar* maxes = from_input ? column_maxes.data() + first_factor : nullptr;
-    kernels.column_apply(input + offset, output + offset, end - begin, inner, inner, maxes,
-                         factors.data() + first_factor, plan.segment_apply, plan.streamed_stores);
+    for_each_run(chunk, begin, [&](size_t first, size_t count, const InputFilter* filter) {
+      kernels.column_apply(input + offset + first, output + offset + first, end - begin, inner, count,
+                           maxes == nullptr ? nullptr : maxes + first, factors.data() + first_factor + first,
+                           plan.segment_apply, plan.streamed_stores, filter);
+    });
+    // Under fullyMasked 'zero', columns none of whose elements takes part.
+    if (fully_masked.empty()) return;
+    for (size_t c = 0; c < inner; ++c) {
+      if (fully_masked[(chunk / segments) * inner + c]) fill_line(output + offset + c, end - begin, inner, dropped_fill(job));
+    }
   };
   pool.run(chunks, ThreadPool::ChunkFunction(normalize_phase), plan.threads);
 }

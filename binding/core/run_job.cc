@@ -1,15 +1,79 @@
 #include "run_job.h"
 
+#include <algorithm>
+#include <limits>
 #include <vector>
 
+#include "job_options.h"
 #include "plan_variant.h"
 #include "typed_kernels.h"
 
 namespace simd_softmax {
 namespace {
 
+// The rows kernel of the plan's variant over `rows` rows of `length` elements.
+template <class Element>
+void run_rows_kernel(const OpKernels<Element>& op, Variant variant, const Element* input, Element* output, size_t rows,
+                     size_t length, Compute<Element>* scratch, const InputFilter* filter) {
+  switch (variant) {
+    case Variant::kRowsSingleVector: return op.rows_single_vector(input, output, rows, length, filter);
+    case Variant::kRowsStreamedChunked: return op.rows_streamed_chunked(input, output, rows, length, filter);
+    case Variant::kRowsThreePass: return op.rows_three_pass(input, output, rows, length, scratch, filter);
+    default: return op.rows_streamed(input, output, rows, length, scratch, filter);
+  }
+}
+
 // Scratch rows up to this many elements live on the stack (4 KiB of float32), longer ones on the heap.
 constexpr size_t kStackScratchElements = 1024;
+
+// A row the kernels left NaN, or a causal row they did not reach in full (`length` of its
+// dim_size elements computed): elements past the bound become NaN where the row is NaN, else what
+// an element taking no part gives; under fullyMasked 'zero', a row none of whose elements takes part
+// (its filtered max -inf, no NaN taking part) becomes that whole.
+template <class Element>
+void finish_row(const SoftmaxJob& job, const SegmentKernels<Element>& segments, size_t row, size_t length) {
+  const Element* x = static_cast<const Element*>(job.input) + row * job.dim_size;
+  Element* y = static_cast<Element*>(job.output) + row * job.dim_size;
+  const bool nan_row = length == 0 || is_nan(y[0]);
+  if (length < job.dim_size) fill_line(y + length, job.dim_size - length, 1, nan_row ? Fill::kNaN : dropped_fill(job));
+  if (!nan_row || !job.options.zero_fully_masked) return;
+  if (length > 0) {
+    const InputFilter row_own = row_filter(job, row);
+    const InputFilter* filter = filters_input(job.options) ? &row_own : nullptr;
+    if (segments.row_stats(x, nullptr, length, filter).max != -std::numeric_limits<double>::infinity()) return;
+    if (has_kept_nan(x, length, 1, filter == nullptr ? nullptr : filter->mask, filter == nullptr ? 0 : filter->mask_step)) {
+      return;
+    }
+  }
+  fill_line(y, job.dim_size, 1, dropped_fill(job));
+}
+
+// Columns [column, column + columns) of slice outer_index after the kernel, under fullyMasked
+// 'zero': each column left NaN none of whose elements takes part becomes what such an element gives.
+template <class Element>
+void finish_columns(const SoftmaxJob& job, const SegmentKernels<Element>& segments, size_t outer_index, size_t column,
+                    size_t columns, const InputFilter* filter) {
+  const size_t offset = outer_index * job.dim_size * job.inner + column;
+  const Element* x = static_cast<const Element*>(job.input) + offset;
+  Element* y = static_cast<Element*>(job.output) + offset;
+  for (size_t c = 0; c < columns; ++c) {
+    if (!is_nan(y[c])) continue;
+    const InputFilter* column_filter = filter;
+    InputFilter moved;
+    if (filter != nullptr) {
+      moved = advanced(*filter, c);
+      column_filter = &moved;
+    }
+    SegmentStats stats;
+    segments.column_stats(x + c, nullptr, job.dim_size, job.inner, 1, false, &stats, column_filter);
+    if (stats.max != -std::numeric_limits<double>::infinity()) continue;
+    const uint8_t* mask = column_filter == nullptr ? nullptr : column_filter->mask;
+    if (has_kept_nan(x + c, job.dim_size, job.inner, mask, column_filter == nullptr ? 0 : column_filter->mask_row_stride)) {
+      continue;
+    }
+    fill_line(y + c, job.dim_size, job.inner, dropped_fill(job));
+  }
+}
 
 template <class Element>
 void run_typed(const SoftmaxJob& job, const TypedKernels<Element>& kernels, const Plan& plan, size_t begin,
@@ -18,29 +82,41 @@ void run_typed(const SoftmaxJob& job, const TypedKernels<Element>& kernels, cons
   Element* output = static_cast<Element*>(job.output);
   const KernelWidth<Element>& width = plan.width == Width::kNarrow ? kernels.narrow : kernels.wide;
   const OpKernels<Element>& op = job.op == Op::kLogSoftmax ? width.log_softmax : width.softmax;
+  const JobOptions& options = job.options;
+  const bool options_on = has_options(job);
+  const bool filtered = filters_input(options);
   if (job.inner == 1) {
-    // Last dim: units are rows.
-    const Element* first_input = input + begin * job.dim_size;
-    Element* first_output = output + begin * job.dim_size;
-    const size_t rows = end - begin;
-    if (plan.variant == Variant::kRowsSingleVector) {
-      return op.rows_single_vector(first_input, first_output, rows, job.dim_size);
-    }
-    if (plan.variant == Variant::kRowsStreamedChunked) {
-      return op.rows_streamed_chunked(first_input, first_output, rows, job.dim_size);
-    }
     // The scratch row the plan asks for (null when it asks for none).
     Compute<Element> stack_scratch[kStackScratchElements];
     std::vector<Compute<Element>> heap_scratch(plan.scratch_elements > kStackScratchElements ? plan.scratch_elements : 0);
     Compute<Element>* scratch = plan.scratch_elements == 0 ? nullptr
                                 : heap_scratch.empty()     ? stack_scratch
                                                            : heap_scratch.data();
-    if (plan.variant == Variant::kRowsThreePass) {
-      return op.rows_three_pass(first_input, first_output, rows, job.dim_size, scratch);
+    // Last dim: units are rows. `length` elements of `rows` rows from `row` on.
+    auto run_rows = [&](size_t row, size_t rows, size_t length, const InputFilter* filter) {
+      const Element* first_input = input + row * job.dim_size;
+      Element* first_output = output + row * job.dim_size;
+      if (length != job.dim_size) {
+        // A causal row's first elements: the kernels step from row to row by the row's length.
+        return run_rows_kernel(op, plan.variant, first_input, first_output, 1, length, scratch, filter);
+      }
+      run_rows_kernel(op, plan.variant, first_input, first_output, rows, length, scratch, filter);
+    };
+    if (!options_on) return run_rows(begin, end - begin, job.dim_size, nullptr);
+    // With options: runs of rows whose mask bytes lie at one stride from each other, each causal
+    // row on its own (its bound), then the rows the kernels left NaN or did not reach in full.
+    for (size_t row = begin; row < end;) {
+      const InputFilter filter = row_filter(job, row);
+      const size_t rows = options.causal ? 1 : mask_run(options.mask.outer_dims, row, end);
+      const size_t length = causal_bound(options, row, job.dim_size);
+      if (length > 0) run_rows(row, rows, length, filtered ? &filter : nullptr);
+      for (size_t r = row; r < row + rows; ++r) finish_row(job, kernels.segments, r, length);
+      row += rows;
     }
-    return op.rows_streamed(first_input, first_output, rows, job.dim_size, scratch);
+    return;
   }
-  // Other dims: unit u is column u % inner of outer slice u / inner; walk the range slice by slice.
+  // Other dims: unit u is column u % inner of outer slice u / inner; walk the range slice by slice
+  // (with a mask, run by run of its innermost inner dim).
   const auto columns_kernel = plan.variant == Variant::kColumnsStreamed          ? op.columns_streamed
                               : plan.variant == Variant::kColumnsChunked         ? op.columns_chunked
                               : plan.variant == Variant::kColumnsChunkedStreamed ? op.columns_chunked_streamed
@@ -51,9 +127,17 @@ void run_typed(const SoftmaxJob& job, const TypedKernels<Element>& kernels, cons
     const size_t outer_index = unit / job.inner;
     const size_t column = unit % job.inner;
     const size_t slice_end = (outer_index + 1) * job.inner;
-    const size_t columns = (end < slice_end ? end : slice_end) - unit;
+    size_t columns = (end < slice_end ? end : slice_end) - unit;
     const size_t offset = outer_index * slice_size + column;
-    columns_kernel(input + offset, output + offset, job.dim_size, job.inner, columns);
+    if (!options_on) {
+      columns_kernel(input + offset, output + offset, job.dim_size, job.inner, columns, nullptr);
+    } else {
+      columns = std::min(columns, mask_run(options.mask.inner_dims, column, job.inner));
+      const InputFilter filter = column_filter(job, outer_index, 0, column);
+      const InputFilter* used = filtered ? &filter : nullptr;
+      columns_kernel(input + offset, output + offset, job.dim_size, job.inner, columns, used);
+      if (options.zero_fully_masked) finish_columns(job, kernels.segments, outer_index, column, columns, used);
+    }
     unit += columns;
   }
 }

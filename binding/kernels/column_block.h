@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "exp.h"
+#include "filtered_input.h"
 #include "tuning.h"
 #include "vector_traits.h"
 
@@ -41,6 +42,12 @@ struct ColumnBlock {
   static SIMD_SOFTMAX_ALWAYS_INLINE Vec load_at(const P* p, size_t count) {
     return kPartial ? V::load_partial(p, count, V::zero()) : V::load(p);
   }
+  // One vector of the input: element (k, c) and the columns after it.
+  template <class In>
+  static SIMD_SOFTMAX_ALWAYS_INLINE Vec read_at(const In& x, size_t k, size_t inner, size_t c, size_t count) {
+    const In at = input_at(x, k, inner, c);
+    return kPartial ? read_partial<V>(at, count, V::zero()) : read<V>(at);
+  }
   static SIMD_SOFTMAX_ALWAYS_INLINE void store_at(Element* p, size_t count, Vec v) {
     if (kPartial) V::store_partial(p, count, v); else V::store(p, v);
   }
@@ -52,8 +59,8 @@ struct ColumnBlock {
   // then writes each row's lines there instead of fetching them with nothing to hide the wait
   // behind; softmax's pass 2 asks for a row kOutputPrefetchRowsAhead rows before it stores there.
   // With kRest, rest gets each column's sum of the terms other than exactly 1 (see kTracksRest).
-  template <bool kStoreExp, bool kRest = false>
-  static SIMD_SOFTMAX_ALWAYS_INLINE void stats(const Element* x, Element* y, size_t rows, size_t inner, size_t count,
+  template <bool kStoreExp, bool kRest = false, class In>
+  static SIMD_SOFTMAX_ALWAYS_INLINE void stats(const In& x, Element* y, size_t rows, size_t inner, size_t count,
                                                Vec* max_v, Wide* total, const Element* prefetch_output = nullptr,
                                                Wide* rest = nullptr) {
     static_assert(!kStoreExp || kStoresExpInOutput<Element>, "half-precision outputs cannot hold the exponentials");
@@ -61,7 +68,7 @@ struct ColumnBlock {
     // Pass 1: the max of each column, ignoring NaN.
     for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::set1(-std::numeric_limits<Scalar>::infinity());
     for (size_t k = 0; k < rows; ++k) {
-      for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::max(load_at(x + k * inner + j * L, count), max_v[j]);
+      for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::max(read_at(x, k, inner, j * L, count), max_v[j]);
     }
     // Pass 2: e^(x - max) per column (stored for softmax), summed in float blocks folded into double.
     for (size_t j = 0; j < kVectors; ++j) total[j] = V::wide_zero();
@@ -77,7 +84,7 @@ struct ColumnBlock {
         const bool prefetch = prefetch_output != nullptr && k + kRowsAhead < rows;
         for (size_t j = 0; j < kVectors; ++j) {
           if (prefetch && j % kVectorsPerLine == 0) prefetch_to_l2(prefetch_output + (k + kRowsAhead) * inner + j * L);
-          const Vec e = exp_nonpositive<V>(V::sub(load_at(x + k * inner + j * L, count), max_v[j]));
+          const Vec e = exp_nonpositive<V>(V::sub(read_at(x, k, inner, j * L, count), max_v[j]));
           if (kStoreExp) store_at(y + k * inner + j * L, count, e);
           partial[j] = V::add(partial[j], e);
           if constexpr (kRest) rest_partial[j] = V::add(rest_partial[j], rest_terms<V>(e));
@@ -115,13 +122,13 @@ struct ColumnBlock {
 
   // Pass 3 over `rows` rows from the input (result_from_input), with plain stores: log-softmax's
   // pass 3, and softmax's after passes that stored no exponentials (chunked_stats).
-  template <bool kLog>
-  static SIMD_SOFTMAX_ALWAYS_INLINE void apply_from_input(const Element* x, Element* y, size_t rows, size_t inner,
+  template <bool kLog, class In>
+  static SIMD_SOFTMAX_ALWAYS_INLINE void apply_from_input(const In& x, Element* y, size_t rows, size_t inner,
                                                           size_t count, const Vec* max_v, const Vec* factor_v) {
     for (size_t k = 0; k < rows; ++k) {
       for (size_t j = 0; j < kVectors; ++j) {
         const size_t at = k * inner + j * L;
-        store_at(y + at, count, result_from_input<kLog>(load_at(x + at, count), max_v[j], factor_v[j]));
+        store_at(y + at, count, result_from_input<kLog>(read_at(x, k, inner, j * L, count), max_v[j], factor_v[j]));
       }
     }
   }
@@ -132,7 +139,8 @@ struct ColumnBlock {
   // rescales its sum so far by e^(old max - new max). max_v gets each column's max, total the sum
   // of e^(x - max), as stats<false> gives them up to rounding. Each chunk is one float sum block.
   // With rest (not null: V tracks the rest), also each column's rest (see kTracksRest).
-  static SIMD_SOFTMAX_ALWAYS_INLINE void chunked_stats(const Element* x, size_t rows, size_t inner, size_t count,
+  template <class In>
+  static SIMD_SOFTMAX_ALWAYS_INLINE void chunked_stats(const In& x, size_t rows, size_t inner, size_t count,
                                                        Vec* max_v, Wide* total, Wide* rest = nullptr) {
     static_assert(kChunkRows <= kVectorsPerSumBlock, "a chunk sums in one float block");
     const Vec lowest = V::set1(std::numeric_limits<Scalar>::lowest());
@@ -147,7 +155,7 @@ struct ColumnBlock {
       Vec new_max[kVectors];
       for (size_t j = 0; j < kVectors; ++j) new_max[j] = max_v[j];
       for (size_t k = first; k < end; ++k) {
-        for (size_t j = 0; j < kVectors; ++j) new_max[j] = V::max(load_at(x + k * inner + j * L, count), new_max[j]);
+        for (size_t j = 0; j < kVectors; ++j) new_max[j] = V::max(read_at(x, k, inner, j * L, count), new_max[j]);
       }
       Vec subtrahend[kVectors];
       for (size_t j = 0; j < kVectors; ++j) {
@@ -165,10 +173,10 @@ struct ColumnBlock {
       for (size_t j = 0; j < kVectors; ++j) partial[j] = rest_partial[j] = V::zero();
       for (size_t k = first; k < end; ++k) {
         const bool prefetch = k + kChunkRows < rows;
-        const Element* next = x + (k + kChunkRows) * inner;
+        const Element* next = address_of(x) + (k + kChunkRows) * inner;
         for (size_t j = 0; j < kVectors; ++j) {
           if (prefetch && j % kVectorsPerLine == 0) prefetch_to_l2(next + j * L);
-          const Vec e = exp_nonpositive<V>(V::sub(load_at(x + k * inner + j * L, count), subtrahend[j]));
+          const Vec e = exp_nonpositive<V>(V::sub(read_at(x, k, inner, j * L, count), subtrahend[j]));
           partial[j] = V::add(partial[j], e);
           if constexpr (kTracksRest<V>) {
             if (rest != nullptr) rest_partial[j] = V::add(rest_partial[j], rest_terms<V>(e));
@@ -203,18 +211,18 @@ struct ColumnBlock {
   // lanes of a row go out with a partial store, then every aligned vector joins the end of one result
   // vector to the start of the next, then a partial store of the rest. (y + shift is aligned to
   // V::kStreamAlignment in every row.) The same operations, so the same bits as apply_from_input.
-  template <bool kLog>
-  static SIMD_SOFTMAX_ALWAYS_INLINE void apply_streamed(const Element* x, Element* y, size_t rows, size_t inner,
+  template <bool kLog, class In>
+  static SIMD_SOFTMAX_ALWAYS_INLINE void apply_streamed(const In& x, Element* y, size_t rows, size_t inner,
                                                         const Vec* max_v, const Vec* factor_v, size_t shift) {
     static_assert(!kPartial, "streamed blocks are whole vectors");
     const auto index = V::shifted_index(shift);
     for (size_t k = 0; k < rows; ++k) {
-      const Element* x_row = x + k * inner;
+      const In x_row = input_at(x, k, inner, 0);
       Element* y_row = y + k * inner;
-      Vec previous = result_from_input<kLog>(V::load(x_row), max_v[0], factor_v[0]);
+      Vec previous = result_from_input<kLog>(read<V>(x_row), max_v[0], factor_v[0]);
       if (shift != 0) V::store_partial(y_row, shift, previous);
       for (size_t j = 1; j < kVectors; ++j) {
-        const Vec current = result_from_input<kLog>(V::load(x_row + j * L), max_v[j], factor_v[j]);
+        const Vec current = result_from_input<kLog>(read<V>(x_row + j * L), max_v[j], factor_v[j]);
         V::stream(y_row + shift + (j - 1) * L, V::concat_shifted(previous, current, index));
         previous = current;
       }
@@ -230,8 +238,8 @@ struct ColumnBlock {
 
   // Pass 3 from the input: with streaming stores (apply_streamed) where `streamed` and the block is
   // one that streams (kStreamedBlock), else with plain ones (apply_from_input). The same bits either way.
-  template <bool kLog>
-  static SIMD_SOFTMAX_ALWAYS_INLINE void write_from_input(const Element* x, Element* y, size_t rows, size_t inner,
+  template <bool kLog, class In>
+  static SIMD_SOFTMAX_ALWAYS_INLINE void write_from_input(const In& x, Element* y, size_t rows, size_t inner,
                                                           size_t count, const Vec* max_v, const Vec* factor_v,
                                                           bool streamed, size_t shift) {
     if constexpr (kStreamedBlock<V, kVectors, kPartial>) {

@@ -18,8 +18,8 @@ namespace SIMD_SOFTMAX_ISA_NAMESPACE {
 // One block of a {dim_size, inner} slice, all three passes. Softmax stores its exponentials in
 // pass 2 and rescales them in place where the output holds them exactly (float32, float64); else,
 // as log-softmax, pass 3 writes from the input, streamed where `streamed` (see write_from_input).
-template <class V, bool kLog, size_t kVectors, bool kPartial>
-void column_block(const ElementT<V>* x, ElementT<V>* y, size_t dim_size, size_t inner, size_t count,
+template <class V, bool kLog, size_t kVectors, bool kPartial, class In>
+void column_block(const In& x, ElementT<V>* y, size_t dim_size, size_t inner, size_t count,
                   bool streamed = false, size_t shift = 0) {
   using Block = ColumnBlock<V, kVectors, kPartial>;
   constexpr bool kStoreExp = !kLog && kStoresExpInOutput<ElementT<V>>;
@@ -78,10 +78,10 @@ SIMD_SOFTMAX_ALWAYS_INLINE void for_each_column_block(size_t columns, BlockFunct
 
 // columns.three_pass: columns [0, columns) of one {dim_size, inner} slice, block by block, each
 // block in three passes (column_block), all with plain stores.
-template <class V, bool kLog>
-void three_pass_columns(const ElementT<V>* input, ElementT<V>* output, size_t dim_size, size_t inner, size_t columns) {
+template <class V, bool kLog, class In>
+void three_pass_columns(const In& input, ElementT<V>* output, size_t dim_size, size_t inner, size_t columns) {
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
-    column_block<V, kLog, decltype(vectors)::value, decltype(partial)::value>(input + c, output + c, dim_size,
+    column_block<V, kLog, decltype(vectors)::value, decltype(partial)::value>(input_at(input, 0, inner, c), output + c, dim_size,
                                                                               inner, count);
   });
 }
@@ -100,8 +100,8 @@ size_t stream_shift(const ElementT<V>* output) {
 // (chunked_stats), then pass 3 computing softmax's exponentials again, streamed where `streamed`
 // (see write_from_input). The input is read twice from beyond L2, where the three passes read it
 // three times (log-softmax) or twice, plus the stored exponentials once (softmax).
-template <class V, bool kLog, size_t kVectors, bool kPartial>
-void column_block_chunked(const ElementT<V>* x, ElementT<V>* y, size_t dim_size, size_t inner, size_t count,
+template <class V, bool kLog, size_t kVectors, bool kPartial, class In>
+void column_block_chunked(const In& x, ElementT<V>* y, size_t dim_size, size_t inner, size_t count,
                           bool streamed, size_t shift) {
   using Block = ColumnBlock<V, kVectors, kPartial>;
   typename V::Vec max_v[kVectors];
@@ -118,16 +118,18 @@ void column_block_chunked(const ElementT<V>* x, ElementT<V>* y, size_t dim_size,
 // stores (apply_streamed) and the other blocks with plain ones; the output must be streamable
 // (the planner checks it). kChunked: passes 1 and 2 in one sweep (column_block_chunked, columns.chunked_streamed),
 // else the three passes of log-softmax (columns.streamed). The same bits as the plain-store kernels.
-template <class V, bool kLog, bool kChunked>
-void streamed_columns(const ElementT<V>* input, ElementT<V>* output, size_t dim_size, size_t inner, size_t columns) {
+template <class V, bool kLog, bool kChunked, class In>
+void streamed_columns(const In& input, ElementT<V>* output, size_t dim_size, size_t inner, size_t columns) {
   const size_t shift = stream_shift<V>(output);
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
     constexpr size_t kVectors = decltype(vectors)::value;
     constexpr bool kPartial = decltype(partial)::value;
     if constexpr (kChunked) {
-      column_block_chunked<V, kLog, kVectors, kPartial>(input + c, output + c, dim_size, inner, count, true, shift);
+      column_block_chunked<V, kLog, kVectors, kPartial>(input_at(input, 0, inner, c), output + c, dim_size, inner, count,
+                                                        true, shift);
     } else {
-      column_block<V, kLog, kVectors, kPartial>(input + c, output + c, dim_size, inner, count, true, shift);
+      column_block<V, kLog, kVectors, kPartial>(input_at(input, 0, inner, c), output + c, dim_size, inner, count, true,
+                                                shift);
     }
   });
   // Streaming stores are weakly ordered: make them visible before the caller reads the output.
@@ -136,10 +138,10 @@ void streamed_columns(const ElementT<V>* input, ElementT<V>* output, size_t dim_
 
 // columns.chunked: column_block_chunked in every block, with plain stores (a tall slice whose output
 // cannot be streamed). The same bits as streamed_columns<V, kLog, true>.
-template <class V, bool kLog>
-void chunked_columns(const ElementT<V>* input, ElementT<V>* output, size_t dim_size, size_t inner, size_t columns) {
+template <class V, bool kLog, class In>
+void chunked_columns(const In& input, ElementT<V>* output, size_t dim_size, size_t inner, size_t columns) {
   for_each_column_block<V>(columns, [&](auto vectors, auto partial, size_t c, size_t count) {
-    column_block_chunked<V, kLog, decltype(vectors)::value, decltype(partial)::value>(input + c, output + c, dim_size,
+    column_block_chunked<V, kLog, decltype(vectors)::value, decltype(partial)::value>(input_at(input, 0, inner, c), output + c, dim_size,
                                                                                       inner, count, false, 0);
   });
 }

@@ -126,6 +126,12 @@ struct HalfVectors : Base {
   // One element, for the head and tail of a streamed row: the same rounding as narrow().
   static Element to_element(float value) { return Element{HalfFormat<Element>::narrow(value)}; }
   static float from_element(Element element) { return HalfFormat<Element>::widen(element.bits); }
+  // v rounded to the element type and widened back: a quotient x / temperature as the element type holds it.
+  static Vec round_to_element(Vec v) {
+    uint16_t lanes[kLanes];
+    Codec::narrow(lanes, v);
+    return Codec::widen(lanes);
+  }
 };
 
 }  // namespace SIMD_SOFTMAX_ISA_NAMESPACE

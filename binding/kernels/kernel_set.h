@@ -46,6 +46,18 @@ struct SegmentStats {
   double rest;  // half precision: the sum without its terms equal to 1 (see log_of_sum); else unused
 };
 
+// What a job's options do to the elements a kernel reads, before the softmax: each element x becomes
+// x / temperature (in the compute type, rounded to the element type, as torch divides a tensor of
+// that dtype), then -inf where its mask byte is 0 (it takes no part). The mask byte of element
+// (k, c) of a kernel's input (row k, element or column c) is mask[k * mask_row_stride + c * mask_step].
+// Kernels take a pointer to one; null reads the input as it is.
+struct InputFilter {
+  const uint8_t* mask;     // null: every element takes part
+  size_t mask_step;        // 0 (one byte for every element of a row) or 1
+  size_t mask_row_stride;  // from one row's mask bytes to the next's (0: the rows share them)
+  double temperature;      // 1: no division (x / 1 is x)
+};
+
 // What the last phase over a segment of columns writes (SegmentKernels::column_apply).
 enum class ColumnApply {
   kScaleStored,  // softmax: output = output * factors[c], the exponentials phase 1 stored, rescaled
@@ -56,18 +68,20 @@ enum class ColumnApply {
 
 // The kernels of one op (softmax or log-softmax) on vectors of one width, for elements of one
 // dtype (Scalar: float, double, Float16 or BFloat16). Each computes; none chooses: the planner
-// (core/planner.h) decides which runs for a job. Entries an op does not have are null.
+// (core/planner.h) decides which runs for a job. Entries an op does not have are null. Every kernel
+// that reads the input takes a filter last (see InputFilter; null for plain jobs).
 template <class Scalar>
 struct OpKernels {
   // `rows` contiguous rows of `row_length` elements: row r is input[r * row_length ...].
-  using RowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length);
+  using RowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length,
+                              const InputFilter* filter);
   // The same, with scratch of row_length compute elements where the plan has scratch_elements
   // (softmax whose exponentials cannot stay in the output), else null.
   using ScratchRowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length,
-                                     Compute<Scalar>* scratch);
+                                     Compute<Scalar>* scratch, const InputFilter* filter);
   // Columns [0, columns) of one {dim_size, inner} slice: element (k, c) is input[k * inner + c].
   using ColumnsKernel = void (*)(const Scalar* input, Scalar* output, size_t dim_size, size_t inner,
-                                 size_t columns);
+                                 size_t columns, const InputFilter* filter);
 
   RowsKernel rows_single_vector;      // rows of at most `lanes` elements, each kept in a register
   ScratchRowsKernel rows_three_pass;  // any row: max; sum of exp (softmax storing it); normalise
@@ -93,25 +107,26 @@ struct KernelWidth {
 template <class Scalar>
 struct SegmentKernels {
   // The stats of a row segment, also writing e^(x - segment max) to exp_output unless it is null.
-  using RowStatsKernel = SegmentStats (*)(const Scalar* input, Scalar* exp_output, size_t length);
+  using RowStatsKernel = SegmentStats (*)(const Scalar* input, Scalar* exp_output, size_t length,
+                                          const InputFilter* filter);
   // data = data * factor (the exponentials row_stats stored; null where kStoresExpInOutput is false).
   using ScaleKernel = void (*)(Scalar* data, size_t length, Compute<Scalar> factor);
   // output = e^(input - max) * factor, the exponentials computed again.
   using SoftmaxApplyKernel = void (*)(const Scalar* input, Scalar* output, size_t length, Compute<Scalar> max,
-                                      Compute<Scalar> factor);
+                                      Compute<Scalar> factor, const InputFilter* filter);
   // output = (input - max) - log_sum.
   using LogNormalizeKernel = void (*)(const Scalar* input, Scalar* output, size_t length, Compute<Scalar> max,
-                                      Compute<Scalar> log_sum);
+                                      Compute<Scalar> log_sum, const InputFilter* filter);
   // Row segments of columns (element (k, c) at k * inner + c; `rows` rows of columns [0, columns)):
   // each column's max and sum of e^(x - max) into stats[c], also writing the exponentials to
   // exp_output unless it is null; `chunked` (exp_output null) sweeps max and sum in one pass.
   using ColumnStatsKernel = void (*)(const Scalar* input, Scalar* exp_output, size_t rows, size_t inner,
-                                     size_t columns, bool chunked, SegmentStats* stats);
+                                     size_t columns, bool chunked, SegmentStats* stats, const InputFilter* filter);
   // The output as `what` says (maxes unused for kScaleStored); `streamed`: whole panels from the
   // input with streaming stores (the output must allow it: KernelWidth::streams_columns and alignment).
   using ColumnApplyKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t inner, size_t columns,
                                      const Compute<Scalar>* maxes, const Compute<Scalar>* factors, ColumnApply what,
-                                     bool streamed);
+                                     bool streamed, const InputFilter* filter);
 
   RowStatsKernel row_stats;
   ScaleKernel scale;

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "exp.h"
+#include "filtered_input.h"
 #include "tuning.h"
 #include "vector_traits.h"
 
@@ -18,8 +19,8 @@ namespace simd_softmax {
 namespace SIMD_SOFTMAX_ISA_NAMESPACE {
 
 // Largest element of a row, ignoring NaN (a NaN still poisons the row through the sum later).
-template <class V>
-typename V::Scalar row_max(const ElementT<V>* x, size_t n) {
+template <class V, class In>
+typename V::Scalar row_max(In x, size_t n) {
   using Vec = typename V::Vec;
   constexpr size_t L = V::kLanes;
   const Vec minus_inf = V::set1(-std::numeric_limits<typename V::Scalar>::infinity());
@@ -27,14 +28,14 @@ typename V::Scalar row_max(const ElementT<V>* x, size_t n) {
   size_t i = 0;
   // Main body: four vectors per step into four running maxima.
   for (; i + kUnroll * L <= n; i += kUnroll * L) {
-    m0 = V::max(V::load(x + i), m0);
-    m1 = V::max(V::load(x + i + L), m1);
-    m2 = V::max(V::load(x + i + 2 * L), m2);
-    m3 = V::max(V::load(x + i + 3 * L), m3);
+    m0 = V::max(read<V>(x + i), m0);
+    m1 = V::max(read<V>(x + i + L), m1);
+    m2 = V::max(read<V>(x + i + 2 * L), m2);
+    m3 = V::max(read<V>(x + i + 3 * L), m3);
   }
   // Remaining whole vectors, then the tail padded with -inf.
-  for (; i + L <= n; i += L) m0 = V::max(V::load(x + i), m0);
-  if (i < n) m0 = V::max(V::load_partial(x + i, n - i, minus_inf), m0);
+  for (; i + L <= n; i += L) m0 = V::max(read<V>(x + i), m0);
+  if (i < n) m0 = V::max(read_partial<V>(x + i, n - i, minus_inf), m0);
   return horizontal_max<V>(V::max(V::max(m0, m1), V::max(m2, m3)));
 }
 
@@ -47,8 +48,8 @@ typename V::Scalar row_max(const ElementT<V>* x, size_t n) {
 // nothing here), the output row's lines under each step are prefetched into L1 for writing, so that
 // pass 3's stores find them there: pass 3 has too little arithmetic to hide the misses, and this
 // pass has the exponentials.
-template <class V, bool kStoreExp, bool kRest = false>
-double row_sum_exp(const ElementT<V>* x, typename V::Scalar* y, size_t n, typename V::Scalar max,
+template <class V, bool kStoreExp, bool kRest = false, class In>
+double row_sum_exp(In x, typename V::Scalar* y, size_t n, typename V::Scalar max,
                    const ElementT<V>* next_row = nullptr, const ElementT<V>* output = nullptr,
                    double* rest = nullptr) {
   using Element = ElementT<V>;
@@ -57,13 +58,13 @@ double row_sum_exp(const ElementT<V>* x, typename V::Scalar* y, size_t n, typena
   constexpr size_t kBlock = kVectorsPerSumBlock * L;
   const Vec max_v = V::set1(max);
   auto exp_at = [&](size_t i) {
-    const Vec e = exp_nonpositive<V>(V::sub(V::load(x + i), max_v));
+    const Vec e = exp_nonpositive<V>(V::sub(read<V>(x + i), max_v));
     if (kStoreExp) V::store(y + i, e);
     return e;
   };
   // Four vectors at i: e^(x - max) as a group, stored when asked.
   auto exp_four_at = [&](size_t i, Vec (&e)[kUnroll]) {
-    for (size_t j = 0; j < kUnroll; ++j) e[j] = V::sub(V::load(x + i + j * L), max_v);
+    for (size_t j = 0; j < kUnroll; ++j) e[j] = V::sub(read<V>(x + i + j * L), max_v);
     exp_nonpositive_group<V, kUnroll>(e);
     if (kStoreExp) {
       for (size_t j = 0; j < kUnroll; ++j) V::store(y + i + j * L, e[j]);
@@ -107,7 +108,7 @@ double row_sum_exp(const ElementT<V>* x, typename V::Scalar* y, size_t n, typena
     // zeroed after the exp.
     if (i < block_end) {
       const size_t count = block_end - i;
-      const Vec e = V::keep_first(exp_nonpositive<V>(V::sub(V::load_partial(x + i, count, max_v), max_v)), count);
+      const Vec e = V::keep_first(exp_nonpositive<V>(V::sub(read_partial<V>(x + i, count, max_v), max_v)), count);
       if (kStoreExp) V::store_partial(y + i, count, e);
       s0 = V::add(s0, e);
       if constexpr (kRest) r0 = V::add(r0, rest_terms<V>(e));
@@ -124,8 +125,8 @@ double row_sum_exp(const ElementT<V>* x, typename V::Scalar* y, size_t n, typena
 // Pass 2 of log-softmax: log of the sum of e^(x - max) over a row, prefetching as row_sum_exp does.
 // Where V tracks the rest and the sum is below 2 (the max alone, the others small), the row is
 // summed again without its 1 and log1p taken (log_of_sum): rows of spread-out logits skip that pass.
-template <class V>
-double row_log_sum(const ElementT<V>* x, size_t n, typename V::Scalar max, const ElementT<V>* next_row = nullptr,
+template <class V, class In>
+double row_log_sum(In x, size_t n, typename V::Scalar max, const ElementT<V>* next_row = nullptr,
                    const ElementT<V>* output = nullptr) {
   const double sum = row_sum_exp<V, false>(x, nullptr, n, max, next_row, output);
   if constexpr (kTracksRest<V>) {
@@ -166,32 +167,32 @@ void row_scale_in_place(typename V::Scalar* data, size_t n, typename V::Scalar f
 
 // segments.softmax_from_input: y = e^(x - max) * factor, the exponentials computed again (for
 // outputs that cannot hold them between the passes).
-template <class V>
-void row_softmax_from_input(const ElementT<V>* x, ElementT<V>* y, size_t n, typename V::Scalar max,
+template <class V, class In>
+void row_softmax_from_input(In x, ElementT<V>* y, size_t n, typename V::Scalar max,
                             typename V::Scalar factor) {
   using Vec = typename V::Vec;
   constexpr size_t L = V::kLanes;
   const Vec max_v = V::set1(max), factor_v = V::set1(factor);
   size_t i = 0;
-  for (; i + L <= n; i += L) V::store(y + i, V::mul(exp_nonpositive<V>(V::sub(V::load(x + i), max_v)), factor_v));
+  for (; i + L <= n; i += L) V::store(y + i, V::mul(exp_nonpositive<V>(V::sub(read<V>(x + i), max_v)), factor_v));
   if (i < n) {
     // The tail padded with the max, as in row_sum_exp; the padding is not stored.
-    const Vec e = exp_nonpositive<V>(V::sub(V::load_partial(x + i, n - i, max_v), max_v));
+    const Vec e = exp_nonpositive<V>(V::sub(read_partial<V>(x + i, n - i, max_v), max_v));
     V::store_partial(y + i, n - i, V::mul(e, factor_v));
   }
 }
 
 // y = (x - max) - log_sum over a row (the order of torch, so huge |max| loses nothing).
-template <class V>
-void row_log_normalize(const ElementT<V>* x, ElementT<V>* y, size_t n, typename V::Scalar max,
+template <class V, class In>
+void row_log_normalize(In x, ElementT<V>* y, size_t n, typename V::Scalar max,
                        typename V::Scalar log_sum) {
   using Vec = typename V::Vec;
   constexpr size_t L = V::kLanes;
   const Vec max_v = V::set1(max), log_sum_v = V::set1(log_sum);
   size_t i = 0;
-  for (; i + L <= n; i += L) V::store(y + i, V::sub(V::sub(V::load(x + i), max_v), log_sum_v));
+  for (; i + L <= n; i += L) V::store(y + i, V::sub(V::sub(read<V>(x + i), max_v), log_sum_v));
   if (i < n) {
-    const Vec v = V::load_partial(x + i, n - i, V::zero());
+    const Vec v = read_partial<V>(x + i, n - i, V::zero());
     V::store_partial(y + i, n - i, V::sub(V::sub(v, max_v), log_sum_v));
   }
 }
@@ -216,8 +217,8 @@ SIMD_SOFTMAX_ALWAYS_INLINE void stream_row(ElementT<V>* y, size_t n, VectorAt ve
 // each chunk's max, then its sum of e^(x - max so far), read again from L1 while the next chunk is
 // prefetched into L2. When the max rises, the sum so far moves to the new max, in double. The same
 // values as passes 1 and 2 of three_pass_rows, up to rounding.
-template <class V>
-void row_stats_chunked(const ElementT<V>* x, size_t n, typename V::Scalar* max_out, double* sum_out,
+template <class V, class In>
+void row_stats_chunked(In x, size_t n, typename V::Scalar* max_out, double* sum_out,
                        double* rest_out = nullptr) {
   using Scalar = typename V::Scalar;
   constexpr size_t kChunk = kRowChunkBytes / sizeof(ElementT<V>);
@@ -234,7 +235,7 @@ void row_stats_chunked(const ElementT<V>* x, size_t n, typename V::Scalar* max_o
     // A row of only -inf so far subtracts the lowest finite value, so that its e^(-inf - max) is 0,
     // not NaN: its later elements must still count.
     const Scalar subtrahend = max == -std::numeric_limits<Scalar>::infinity() ? std::numeric_limits<Scalar>::lowest() : max;
-    const ElementT<V>* next = first + kChunk < n ? x + first + kChunk : nullptr;
+    const ElementT<V>* next = first + kChunk < n ? address_of(x) + first + kChunk : nullptr;
     if constexpr (kTracksRest<V>) {
       double chunk_rest;
       sum += row_sum_exp<V, false, true>(x + first, nullptr, count, subtrahend, next, nullptr, &chunk_rest);
@@ -251,14 +252,14 @@ void row_stats_chunked(const ElementT<V>* x, size_t n, typename V::Scalar* max_o
 // rows.three_pass: any row length. Pass 1 the max, pass 2 the sum of e^(x - max) (softmax storing
 // the exponentials in the output, or for half precision in `scratch`, row_length float32 elements),
 // pass 3 the scaling (softmax) or (x - max) - log(sum).
-template <class V, bool kLog>
-void three_pass_rows(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t row_length,
+template <class V, bool kLog, class In>
+void three_pass_rows(In input, ElementT<V>* output, size_t rows, size_t row_length,
                      typename V::Scalar* scratch) {
   using Scalar = typename V::Scalar;
   using Element = ElementT<V>;
   const bool prefetch_log_output = kLog && row_length * sizeof(Element) <= kPrefetchOutputMaxRowBytes;
   for (size_t r = 0; r < rows; ++r) {
-    const Element* x = input + r * row_length;
+    const In x = input_at(input, r, row_length, 0);
     Element* y = output + r * row_length;
     Scalar* exps = nullptr;
     if constexpr (!kLog) {
@@ -273,7 +274,7 @@ void three_pass_rows(const ElementT<V>* input, ElementT<V>* output, size_t rows,
     const Scalar max = row_max<V>(x, row_length);
     // Pass 2 and 3: log-softmax takes log(sum of e^(x - max)), then writes (x - max) - log(sum);
     // softmax stores each e^(x - max) on the way to the sum, then scales them by 1 / sum into y.
-    const Element* next_row = next_row_to_prefetch(x, r, rows, row_length);
+    const Element* next_row = next_row_to_prefetch(address_of(x), r, rows, row_length);
     if constexpr (kLog) {
       const double log_sum = row_log_sum<V>(x, row_length, max, next_row, prefetch_log_output ? y : nullptr);
       row_log_normalize<V>(x, y, row_length, max, static_cast<Scalar>(log_sum));
@@ -288,21 +289,21 @@ void three_pass_rows(const ElementT<V>* input, ElementT<V>* output, size_t rows,
 // to its store. The three-pass kernel stores a short row's exponentials and reads them back, and every partial store
 // read back by a vector load waits for the store to complete: a [1, 10] row took about 50 ns that
 // way. Bitwise the same results as the passes below (the same operations on each lane).
-template <class V, bool kLog>
-void single_vector_rows(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t n) {
+template <class V, bool kLog, class In>
+void single_vector_rows(In input, ElementT<V>* output, size_t rows, size_t n) {
   using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;
   const bool whole = n == V::kLanes;
   const Vec minus_inf = V::set1(-std::numeric_limits<Scalar>::infinity());
   for (size_t r = 0; r < rows; ++r) {
-    const ElementT<V>* x = input + r * n;
+    const In x = input_at(input, r, n, 0);
     ElementT<V>* y = output + r * n;
     // The row max, with NaN lanes and padding read as -inf (as row_max does).
-    const Vec row = whole ? V::load(x) : V::load_partial(x, n, minus_inf);
+    const Vec row = whole ? read<V>(x) : read_partial<V>(x, n, minus_inf);
     const Scalar max = horizontal_max<V>(V::max(row, minus_inf));
     const Vec max_v = V::set1(max);
     // x - max, the padding made 0 so that it takes exp's fast path with the rest.
-    const Vec shifted = V::sub(whole ? row : V::load_partial(x, n, max_v), max_v);
+    const Vec shifted = V::sub(whole ? row : read_partial<V>(x, n, max_v), max_v);
     // e^(x - max) with the padding's lanes zeroed, summed in double as row_sum_exp does.
     Vec e = exp_nonpositive<V>(shifted);
     if (!whole) e = V::keep_first(e, n);
@@ -328,16 +329,16 @@ void single_vector_rows(const ElementT<V>* input, ElementT<V>* output, size_t ro
 
 // The last pass of a streamed row: softmax scratch * (1 / sum), log-softmax (x - max) - log_sum,
 // written with streaming stores. `reduced` is the sum (softmax) or log_sum (log-softmax).
-template <class V, bool kLog>
-SIMD_SOFTMAX_ALWAYS_INLINE void stream_row_result(const ElementT<V>* x, const typename V::Scalar* scratch,
+template <class V, bool kLog, class In>
+SIMD_SOFTMAX_ALWAYS_INLINE void stream_row_result(In x, const typename V::Scalar* scratch,
                                                   ElementT<V>* y, size_t n, typename V::Scalar max, double reduced) {
   using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;
   if constexpr (kLog) {
     const Scalar log_sum = static_cast<Scalar>(reduced);
     const Vec max_v = V::set1(max), log_sum_v = V::set1(log_sum);
-    stream_row<V>(y, n, [&](size_t i) { return V::sub(V::sub(V::load(x + i), max_v), log_sum_v); },
-                  [&](size_t i) { return (load_element<V>(x + i) - max) - log_sum; });
+    stream_row<V>(y, n, [&](size_t i) { return V::sub(V::sub(read<V>(x + i), max_v), log_sum_v); },
+                  [&](size_t i) { return (read_one<V>(x + i) - max) - log_sum; });
   } else {
     (void)x, (void)max;
     const Scalar scale = static_cast<Scalar>(1.0 / reduced);
@@ -351,17 +352,17 @@ SIMD_SOFTMAX_ALWAYS_INLINE void stream_row_result(const ElementT<V>* x, const ty
 // a result too large to stay in cache). Softmax keeps each row's exponentials in `scratch`
 // (row_length elements) instead of the output; log-softmax needs no scratch (it may be null).
 // Bitwise the same results as three_pass_rows.
-template <class V, bool kLog>
-void streamed_rows(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t row_length,
+template <class V, bool kLog, class In>
+void streamed_rows(In input, ElementT<V>* output, size_t rows, size_t row_length,
                    typename V::Scalar* scratch) {
   using Scalar = typename V::Scalar;
   for (size_t r = 0; r < rows; ++r) {
-    const ElementT<V>* x = input + r * row_length;
+    const In x = input_at(input, r, row_length, 0);
     // Pass 1: the row max.
     const Scalar max = row_max<V>(x, row_length);
     // Pass 2: log(sum of e^(x - max)) for log-softmax; the sum for softmax, keeping each e^(x - max)
     // in scratch.
-    const ElementT<V>* next_row = next_row_to_prefetch(x, r, rows, row_length);
+    const ElementT<V>* next_row = next_row_to_prefetch(address_of(x), r, rows, row_length);
     double reduced;
     if constexpr (kLog) {
       reduced = row_log_sum<V>(x, row_length, max, next_row);
@@ -378,11 +379,11 @@ void streamed_rows(const ElementT<V>* input, ElementT<V>* output, size_t rows, s
 // rows.streamed_chunked (log-softmax): as streamed_rows, with each row's max and sum in one sweep of
 // chunks (row_stats_chunked), for rows too long to stay in L2 between passes 1 and 2. The same
 // results as streamed_rows up to rounding.
-template <class V>
-void streamed_chunked_log_rows(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t row_length) {
+template <class V, class In>
+void streamed_chunked_log_rows(In input, ElementT<V>* output, size_t rows, size_t row_length) {
   using Scalar = typename V::Scalar;
   for (size_t r = 0; r < rows; ++r) {
-    const ElementT<V>* x = input + r * row_length;
+    const In x = input_at(input, r, row_length, 0);
     Scalar max;
     double sum, rest;
     // Passes 1 and 2 in one sweep of chunks.

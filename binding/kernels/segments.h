@@ -17,8 +17,8 @@ namespace SIMD_SOFTMAX_ISA_NAMESPACE {
 
 // segments.row_stats: a row segment's max and sum of e^(x - max), also writing each e^(x - max) to
 // exp_output unless it is null (it always is for half precision: see kStoresExpInOutput).
-template <class V>
-SegmentStats segment_stats(const ElementT<V>* input, ElementT<V>* exp_output, size_t length) {
+template <class V, class In>
+SegmentStats segment_stats(In input, ElementT<V>* exp_output, size_t length) {
   // Pass 1: the segment max. Pass 2: the sum of e^(x - max), stored when exp_output is given.
   const typename V::Scalar max = row_max<V>(input, length);
   double sum, rest = 0.0;
@@ -37,8 +37,8 @@ SegmentStats segment_stats(const ElementT<V>* input, ElementT<V>* exp_output, si
 // [0, columns): each column's max and sum of e^(x - max) into stats[c], the exponentials into
 // exp_output unless null. With `chunked` (exp_output must be null), passes 1 and 2 run chunk by
 // chunk (chunked_stats), as tall whole slices do.
-template <class V>
-void column_segment_stats(const ElementT<V>* input, ElementT<V>* exp_output, size_t rows, size_t inner,
+template <class V, class In>
+void column_segment_stats(const In& input, ElementT<V>* exp_output, size_t rows, size_t inner,
                           size_t columns, bool chunked, SegmentStats* stats) {
   using Scalar = typename V::Scalar;
   constexpr size_t L = V::kLanes;
@@ -49,15 +49,15 @@ void column_segment_stats(const ElementT<V>* input, ElementT<V>* exp_output, siz
     typename V::Wide total[kVectors], rest[kVectors];
     for (auto& r : rest) r = V::wide_zero();
     if (chunked) {
-      Block::chunked_stats(input + c, rows, inner, count, max_v, total, kTracksRest<V> ? rest : nullptr);
+      Block::chunked_stats(input_at(input, 0, inner, c), rows, inner, count, max_v, total, kTracksRest<V> ? rest : nullptr);
     } else if constexpr (kStoresExpInOutput<ElementT<V>>) {
       if (exp_output != nullptr) {
-        Block::template stats<true>(input + c, exp_output + c, rows, inner, count, max_v, total);
+        Block::template stats<true>(input_at(input, 0, inner, c), exp_output + c, rows, inner, count, max_v, total);
       } else {
-        Block::template stats<false>(input + c, nullptr, rows, inner, count, max_v, total);
+        Block::template stats<false>(input_at(input, 0, inner, c), nullptr, rows, inner, count, max_v, total);
       }
     } else {
-      Block::template stats<false, true>(input + c, nullptr, rows, inner, count, max_v, total, nullptr, rest);
+      Block::template stats<false, true>(input_at(input, 0, inner, c), nullptr, rows, inner, count, max_v, total, nullptr, rest);
     }
     // Per column of the block: the max, the sum and the rest out of their vectors.
     for (size_t j = 0; j < kVectors; ++j) {
@@ -77,8 +77,8 @@ void column_segment_stats(const ElementT<V>* input, ElementT<V>* exp_output, siz
 // ColumnApply; kScaleStored only where kStoresExpInOutput). With `streamed` (not for kScaleStored;
 // the planner checked that the output allows it), whole panels computed from the input are written
 // with streaming stores.
-template <class V>
-void column_segment_apply(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t inner, size_t columns,
+template <class V, class In>
+void column_segment_apply(const In& input, ElementT<V>* output, size_t rows, size_t inner, size_t columns,
                           const typename V::Scalar* maxes, const typename V::Scalar* factors, ColumnApply what,
                           bool streamed) {
   const size_t shift = streamed ? stream_shift<V>(output) : 0;
@@ -98,9 +98,9 @@ void column_segment_apply(const ElementT<V>* input, ElementT<V>* output, size_t 
       if (what == ColumnApply::kScaleStored) return Block::scale_stored(output + c, rows, inner, count, factor_v);
     }
     if (what == ColumnApply::kLogSoftmax) {
-      Block::template write_from_input<true>(input + c, output + c, rows, inner, count, max_v, factor_v, streamed, shift);
+      Block::template write_from_input<true>(input_at(input, 0, inner, c), output + c, rows, inner, count, max_v, factor_v, streamed, shift);
     } else {
-      Block::template write_from_input<false>(input + c, output + c, rows, inner, count, max_v, factor_v, streamed, shift);
+      Block::template write_from_input<false>(input_at(input, 0, inner, c), output + c, rows, inner, count, max_v, factor_v, streamed, shift);
     }
   });
   if (streamed) {

@@ -8,7 +8,8 @@
 //   zero(), set1(s), load(p), store(p, v), load_partial(p, count, fill), store_partial(p, count, v)
 //     (count in [1, kLanes); lanes >= count of a partial load hold `fill`); keep_first(v, count)
 //     (v with lanes >= count set to +0);
-//   add, sub, mul; fmadd(a, b, c) = a * b + c (fused where the ISA has FMA);
+//   add, sub, mul, div; fmadd(a, b, c) = a * b + c (fused where the ISA has FMA);
+//   where_kept(bytes, v, fill): lane i is v where bytes[i] (kLanes mask bytes) is nonzero, else fill;
 //   max(a, b) = a > b ? a : b per lane, so b whenever either is NaN (x86 MAXPS semantics);
 //   pow2_from_biased(v): the bits of v shifted left by kMantissaBits, read as a float;
 //   add_shifted_bits(p, n): the bits of p plus the bits of n shifted left by kMantissaBits
@@ -21,7 +22,7 @@
 //     kStreamAlignment bytes; a plain store where the ISA has nothing better), stream_fence();
 //   optionally Element: the type kernels read and write when it is not Scalar (Float16, BFloat16),
 //     with load, store, load_partial, store_partial and stream overloads for Element* that widen
-//     and round, and to_element / from_element for one element (see half_vectors.h);
+//     and round, to_element / from_element for one element and round_to_element(v) (see half_vectors.h);
 //   optionally Narrow: a struct of the same ISA with fewer lanes, which rows shorter than kLanes
 //     use instead where the planner says so (see NarrowOf);
 //   optionally shifted_index(shift) and concat_shifted(lo, hi, index) (lanes shift.. of lo, then

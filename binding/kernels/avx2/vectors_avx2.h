@@ -54,6 +54,13 @@ struct F32x8 {
   static Vec add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
   static Vec sub(Vec a, Vec b) { return _mm256_sub_ps(a, b); }
   static Vec mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
+  static Vec div(Vec a, Vec b) { return _mm256_div_ps(a, b); }
+  // Lane i: v where bytes[i] (kLanes mask bytes) is nonzero, else fill.
+  static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) {
+    const __m256i lanes = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes)));
+    const __m256i dropped = _mm256_cmpeq_epi32(lanes, _mm256_setzero_si256());
+    return _mm256_blendv_ps(v, fill, _mm256_castsi256_ps(dropped));
+  }
   static Vec fmadd(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
   static Vec max(Vec a, Vec b) { return _mm256_max_ps(a, b); }
   static Vec pow2_from_biased(Vec biased) {
@@ -118,6 +125,14 @@ struct F64x4 {
   static Vec add(Vec a, Vec b) { return _mm256_add_pd(a, b); }
   static Vec sub(Vec a, Vec b) { return _mm256_sub_pd(a, b); }
   static Vec mul(Vec a, Vec b) { return _mm256_mul_pd(a, b); }
+  static Vec div(Vec a, Vec b) { return _mm256_div_pd(a, b); }
+  static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) {
+    int32_t four;
+    std::memcpy(&four, bytes, sizeof four);
+    const __m256i lanes = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(four));
+    const __m256i dropped = _mm256_cmpeq_epi64(lanes, _mm256_setzero_si256());
+    return _mm256_blendv_pd(v, fill, _mm256_castsi256_pd(dropped));
+  }
   static Vec fmadd(Vec a, Vec b, Vec c) { return _mm256_fmadd_pd(a, b, c); }
   static Vec max(Vec a, Vec b) { return _mm256_max_pd(a, b); }
   static Vec pow2_from_biased(Vec biased) {

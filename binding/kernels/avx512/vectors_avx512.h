@@ -34,6 +34,12 @@ struct F32x16 {
   static Vec add(Vec a, Vec b) { return _mm512_add_ps(a, b); }
   static Vec sub(Vec a, Vec b) { return _mm512_sub_ps(a, b); }
   static Vec mul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
+  static Vec div(Vec a, Vec b) { return _mm512_div_ps(a, b); }
+  // Lane i: v where bytes[i] (kLanes mask bytes) is nonzero, else fill.
+  static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) {
+    const __m512i lanes = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes)));
+    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(lanes, lanes), fill, v);
+  }
   static Vec fmadd(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
   // VMAXPS: the second operand whenever either is NaN, as with AVX2.
   static Vec max(Vec a, Vec b) { return _mm512_max_ps(a, b); }
@@ -94,6 +100,11 @@ struct F64x8 {
   static Vec add(Vec a, Vec b) { return _mm512_add_pd(a, b); }
   static Vec sub(Vec a, Vec b) { return _mm512_sub_pd(a, b); }
   static Vec mul(Vec a, Vec b) { return _mm512_mul_pd(a, b); }
+  static Vec div(Vec a, Vec b) { return _mm512_div_pd(a, b); }
+  static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) {
+    const __m512i lanes = _mm512_cvtepu8_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes)));
+    return _mm512_mask_blend_pd(_mm512_test_epi64_mask(lanes, lanes), fill, v);
+  }
   static Vec fmadd(Vec a, Vec b, Vec c) { return _mm512_fmadd_pd(a, b, c); }
   static Vec max(Vec a, Vec b) { return _mm512_max_pd(a, b); }
   static Vec pow2_from_biased(Vec biased) {

@@ -49,6 +49,14 @@ struct F32x4 {
   static Vec add(Vec a, Vec b) { return vaddq_f32(a, b); }
   static Vec sub(Vec a, Vec b) { return vsubq_f32(a, b); }
   static Vec mul(Vec a, Vec b) { return vmulq_f32(a, b); }
+  static Vec div(Vec a, Vec b) { return vdivq_f32(a, b); }
+  // Lane i: v where bytes[i] (kLanes mask bytes) is nonzero, else fill.
+  static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) {
+    uint32_t four;
+    std::memcpy(&four, bytes, sizeof four);
+    const uint32x4_t lanes = vmovl_u16(vget_low_u16(vmovl_u8(vreinterpret_u8_u32(vdup_n_u32(four)))));
+    return vbslq_f32(vceqzq_u32(lanes), fill, v);
+  }
   static Vec fmadd(Vec a, Vec b, Vec c) { return vfmaq_f32(c, a, b); }
   // FMAX would propagate NaN; the algorithm wants x86's "b when either is NaN".
   static Vec max(Vec a, Vec b) { return vbslq_f32(vcgtq_f32(a, b), a, b); }
@@ -105,6 +113,11 @@ struct F64x2 {
   static Vec add(Vec a, Vec b) { return vaddq_f64(a, b); }
   static Vec sub(Vec a, Vec b) { return vsubq_f64(a, b); }
   static Vec mul(Vec a, Vec b) { return vmulq_f64(a, b); }
+  static Vec div(Vec a, Vec b) { return vdivq_f64(a, b); }
+  static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) {
+    const uint64_t pair[kLanes] = {bytes[0], bytes[1]};
+    return vbslq_f64(vceqzq_u64(vld1q_u64(pair)), fill, v);
+  }
   static Vec fmadd(Vec a, Vec b, Vec c) { return vfmaq_f64(c, a, b); }
   static Vec max(Vec a, Vec b) { return vbslq_f64(vcgtq_f64(a, b), a, b); }
   static Vec pow2_from_biased(Vec biased) {

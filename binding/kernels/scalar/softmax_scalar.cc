@@ -36,6 +36,8 @@ struct OneLane {
   static Vec add(Vec a, Vec b) { return a + b; }
   static Vec sub(Vec a, Vec b) { return a - b; }
   static Vec mul(Vec a, Vec b) { return a * b; }
+  static Vec div(Vec a, Vec b) { return a / b; }
+  static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) { return bytes[0] != 0 ? v : fill; }
   // Not fused: baseline x86-64 has no FMA instruction, and a software fma is slow.
   static Vec fmadd(Vec a, Vec b, Vec c) { return a * b + c; }
   static Vec max(Vec a, Vec b) { return a > b ? a : b; }

@@ -1,0 +1,152 @@
+// How kernels read their input: a plain pointer (the input as it is) or a FilteredInput (a job's
+// mask and temperature applied on the way in, see InputFilter). Kernels are written once against
+// the read functions below and instantiated for both, so the options cost no pass of their own.
+// Guarded per instruction set, not per file: see forget_isa.h.
+#ifndef SIMD_SOFTMAX_ISA_FILTERED_INPUT_H
+#define SIMD_SOFTMAX_ISA_FILTERED_INPUT_H
+#include "isa_unit.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "kernel_set.h"
+#include "vector_traits.h"
+
+namespace simd_softmax {
+namespace SIMD_SOFTMAX_ISA_NAMESPACE {
+
+// v rounded to V's element type (a no-op where the element type is the compute type).
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec rounded_to_element(typename V::Vec v) {
+  if constexpr (std::is_same_v<ElementT<V>, typename V::Scalar>) {
+    return v;
+  } else {
+    return V::round_to_element(v);
+  }
+}
+
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Scalar one_rounded_to_element(typename V::Scalar value) {
+  if constexpr (std::is_same_v<ElementT<V>, typename V::Scalar>) {
+    return value;
+  } else {
+    return V::from_element(V::to_element(value));
+  }
+}
+
+// The elements from x on, read through a filter: x / temperature where `divides`, then -inf where
+// the mask byte is 0. Element c of the row is x[c], its mask byte mask[c * step]; row k further on
+// is x + k * row_length, its mask bytes mask + k * row_stride (see input_at).
+template <class V>
+struct FilteredInput {
+  using Scalar = typename V::Scalar;
+  const ElementT<V>* x;
+  const uint8_t* mask;  // null: every element takes part
+  size_t step;          // 0 or 1
+  size_t row_stride;
+  Scalar temperature;  // rounded to the element type
+  bool divides;
+
+  static FilteredInput of(const ElementT<V>* input, const InputFilter& filter) {
+    const Scalar temperature = one_rounded_to_element<V>(static_cast<Scalar>(filter.temperature));
+    return FilteredInput{input, filter.mask, filter.mask_step, filter.mask_row_stride, temperature,
+                         filter.temperature != 1.0};
+  }
+  // Element c of this row.
+  FilteredInput operator+(size_t c) const {
+    return FilteredInput{x + c, mask == nullptr ? nullptr : mask + c * step, step, row_stride, temperature, divides};
+  }
+  // One vector of elements, filtered.
+  SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec apply(typename V::Vec v) const {
+    const typename V::Vec minus_inf = V::set1(-std::numeric_limits<Scalar>::infinity());
+    if (divides) v = rounded_to_element<V>(V::div(v, V::set1(temperature)));
+    if (mask == nullptr) return v;
+    if (step == 0) return *mask != 0 ? v : minus_inf;
+    return V::where_kept(mask, v, minus_inf);
+  }
+};
+
+// Element (k, c) of an input whose rows are row_length elements apart: row k of a rows kernel, or
+// column c of row k of a columns kernel.
+template <class Element>
+SIMD_SOFTMAX_ALWAYS_INLINE const Element* input_at(const Element* x, size_t k, size_t row_length, size_t c) {
+  return x + k * row_length + c;
+}
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE FilteredInput<V> input_at(const FilteredInput<V>& in, size_t k, size_t row_length,
+                                                     size_t c) {
+  FilteredInput<V> at = in + c;
+  at.x += k * row_length;
+  if (at.mask != nullptr) at.mask += k * in.row_stride;
+  return at;
+}
+
+// The address of the first element, for prefetching.
+template <class Element>
+SIMD_SOFTMAX_ALWAYS_INLINE const Element* address_of(const Element* x) {
+  return x;
+}
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE const ElementT<V>* address_of(const FilteredInput<V>& in) {
+  return in.x;
+}
+
+// A whole vector at x.
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec read(const ElementT<V>* x) {
+  return V::load(x);
+}
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec read(const FilteredInput<V>& in) {
+  return in.apply(V::load(in.x));
+}
+
+// The first count lanes at x (count in [1, kLanes)), the others `fill`.
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec read_partial(const ElementT<V>* x, size_t count, typename V::Vec fill) {
+  return V::load_partial(x, count, fill);
+}
+template <class V>
+inline typename V::Vec read_partial(const FilteredInput<V>& in, size_t count, typename V::Vec fill) {
+  constexpr size_t L = V::kLanes;
+  const typename V::Vec minus_inf = V::set1(-std::numeric_limits<typename V::Scalar>::infinity());
+  typename V::Vec v = V::load_partial(in.x, count, fill);
+  if (in.divides) v = rounded_to_element<V>(V::div(v, V::set1(in.temperature)));
+  // Lanes below count that take no part become -inf; lanes from count on get `fill` back.
+  uint8_t kept[L], present[L];
+  for (size_t lane = 0; lane < L; ++lane) {
+    kept[lane] = lane >= count || in.mask == nullptr || in.mask[lane * in.step] != 0;
+    present[lane] = lane < count;
+  }
+  return V::where_kept(present, V::where_kept(kept, v, minus_inf), fill);
+}
+
+// One element, as V::Scalar.
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Scalar read_one(const ElementT<V>* x) {
+  return load_element<V>(x);
+}
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Scalar read_one(const FilteredInput<V>& in) {
+  typename V::Scalar value = load_element<V>(in.x);
+  if (in.divides) value = one_rounded_to_element<V>(value / in.temperature);
+  if (in.mask != nullptr && *in.mask == 0) value = -std::numeric_limits<typename V::Scalar>::infinity();
+  return value;
+}
+
+// Calls kernel(input) for a plain job (filter null) and kernel(FilteredInput) otherwise.
+template <class V, class Kernel>
+SIMD_SOFTMAX_ALWAYS_INLINE void with_input(const ElementT<V>* input, const InputFilter* filter, Kernel&& kernel) {
+  if (filter == nullptr) {
+    kernel(input);
+  } else {
+    kernel(FilteredInput<V>::of(input, *filter));
+  }
+}
+
+}  // namespace SIMD_SOFTMAX_ISA_NAMESPACE
+}  // namespace simd_softmax
+
+#endif  // SIMD_SOFTMAX_ISA_FILTERED_INPUT_H
