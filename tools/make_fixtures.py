@@ -11,6 +11,7 @@ except NaN and the infinities, which are the strings "nan", "inf" and "-inf".
 import json
 import math
 import os
+import sys
 
 import numpy as np
 import torch
@@ -252,6 +253,102 @@ def print_fixtures():
              "data": encode(t.reshape(-1).tolist()), "text": str(t)} for name, t in tensors.items()]
 
 
+def masked_record(case_id, x, dim, op, mask=None, causal=None, temperature=None, zero=False):
+    """torch.masked.softmax(x / T, dim, mask=M) (or log_softmax), M the broadcast mask combined with
+    the causal mask tril(causal); under zero, slices none of whose elements takes part (masked out
+    or -inf) are 0 (log_softmax: -inf)."""
+    entry = {"id": case_id, "op": op, "shape": list(x.shape), "dim": dim, "dtype": str(x.dtype).replace("torch.", ""),
+             "input": encode(x.reshape(-1).tolist()), "fully_masked": "zero" if zero else "nan"}
+    scaled = x / temperature if temperature is not None else x
+    keep = torch.ones(x.shape, dtype=torch.bool)
+    if mask is not None:
+        entry["mask_shape"] = list(mask.shape)
+        entry["mask"] = [int(v) for v in mask.reshape(-1).tolist()]
+        keep = keep & mask.bool()
+    if causal is not None:
+        entry["causal"] = causal
+        rows, cols = x.shape[-2], x.shape[-1]
+        keep = keep & torch.ones(rows, cols, dtype=torch.bool).tril(causal)
+    if temperature is not None:
+        entry["temperature"] = temperature
+    fn = torch.masked.softmax if op == "softmax" else torch.masked.log_softmax
+    y = fn(scaled, dim, mask=keep)
+    if zero:
+        none_take_part = ~(keep & (scaled != -math.inf)).any(dim, keepdim=True)
+        y = torch.where(none_take_part, torch.tensor(0.0 if op == "softmax" else -math.inf, dtype=y.dtype), y)
+    entry["output"] = encode(y.reshape(-1).tolist())
+    return entry
+
+
+def masked_fixtures(rng):
+    """Masks, causal masks, temperatures and fully masked slices (the options of softmax)."""
+    cases = []
+    dtypes = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16}
+    nan, inf = math.nan, math.inf
+    # Special values against masks: each row with its mask row, as rows (dim -1) and as columns (dim 0).
+    special = [
+        ("nan_masked", [1, nan, 2], [1, 0, 1]), ("pos_inf_masked", [1, inf, 2], [1, 0, 1]),
+        ("pos_inf_kept", [1, inf, 2], [1, 1, 0]), ("nan_kept", [nan, 1, 2], [1, 1, 0]),
+        ("neg_inf_kept_only", [-inf, -inf, 3], [1, 1, 0]), ("all_masked", [1, 2, 3], [0, 0, 0]),
+        ("one_kept", [5, -2, 7], [0, 1, 0]), ("huge", [3e38, -3e38, 1e38], [1, 1, 1]),
+        ("huge_masked", [3e38, -3e38, 1e38], [0, 1, 1]), ("tiny_results", [0, -100, -200], [1, 1, 1]),
+        ("neg_inf_and_nan_masked", [-inf, nan, -inf], [1, 0, 1]), ("all_neg_inf_unmasked", [-inf, -inf, -inf], [1, 1, 1]),
+    ]
+    for name, dtype in dtypes.items():
+        for op in OPS:
+            for zero in (False, True):
+                for row_name, row, mask_row in special:
+                    x = torch.tensor([row, [0.5, 1.5, -1.0]], dtype=torch.float64).to(dtype)
+                    m = torch.tensor([mask_row, [1, 1, 1]], dtype=torch.uint8)
+                    tag = f"special/{name}/{op}/{'zero' if zero else 'nan'}/{row_name}"
+                    cases.append(masked_record(f"{tag}/rows", x, -1, op, m, zero=zero))
+                    cases.append(masked_record(f"{tag}/columns", x.t().contiguous(), 0, op, m.t().contiguous(), zero=zero))
+                # Safe softmax without a mask: rows of only -inf.
+                x = torch.tensor([[-inf, -inf, -inf], [1, 2, 3]], dtype=torch.float64).to(dtype)
+                cases.append(masked_record(f"safe/{name}/{op}/{'zero' if zero else 'nan'}", x, -1, op, zero=zero))
+    # Broadcasting: every mask shape against [2, 3, 4, 5] scores, over every dim.
+    x = torch.tensor(rng.standard_normal((2, 3, 4, 5)) * 3, dtype=torch.float32)
+    for mask_shape in ([5], [4, 5], [1, 5], [2, 1, 1, 5], [3, 1, 1], [2, 3, 4, 5], [1], [], [2, 1, 4, 1], [3, 4, 1], [2, 3, 1, 5]):
+        m = torch.tensor(rng.random(mask_shape) < 0.7, dtype=torch.uint8)
+        for dim in range(4):
+            for op in OPS:
+                zero = dim % 2 == 1
+                cases.append(masked_record(f"broadcast/{mask_shape}/dim={dim}/{op}", x, dim, op, m, zero=zero))
+    cases.append(masked_record("broadcast/temperature", x, 1, "softmax", torch.tensor([[1], [0], [1], [1]], dtype=torch.uint8),
+                               temperature=0.7))
+    # Causal: square, more queries than keys, a KV cache (more keys), with a padding mask, zero.
+    for shape in ([2, 5, 7], [3, 6, 4], [1, 1, 4, 4], [2, 1, 9]):
+        xc = torch.tensor(rng.standard_normal(shape), dtype=torch.float32)
+        for diagonal in (-2, -1, 0, 1, 3, 10):
+            for op in OPS:
+                cases.append(masked_record(f"causal/{shape}/diagonal={diagonal}/{op}", xc, -1, op, causal=diagonal))
+                cases.append(masked_record(f"causal/{shape}/diagonal={diagonal}/{op}/zero", xc, -1, op, causal=diagonal, zero=True))
+        pad = torch.tensor(rng.random(shape[-1]) < 0.6, dtype=torch.uint8)
+        cases.append(masked_record(f"causal/{shape}/padded", xc, -1, "softmax", pad, causal=0, temperature=0.5))
+        cases.append(masked_record(f"causal/{shape}/padded/log/zero", xc, -1, "log_softmax", pad, causal=1, zero=True))
+    for name, dtype in (("float64", torch.float64), ("bfloat16", torch.bfloat16)):
+        xc = torch.tensor(rng.standard_normal((2, 6, 6)) * 4, dtype=dtype)
+        for op in OPS:
+            cases.append(masked_record(f"causal/{name}/{op}", xc, -1, op, causal=0, zero=True))
+    # Temperatures: large logits, where x / T rounding shows, in every dtype and over both dims.
+    for name, dtype in dtypes.items():
+        xt = torch.tensor(rng.standard_normal((4, 40)) * 30, dtype=torch.float64).to(dtype)
+        for temperature in (0.7, 0.3, 2.5, 1e-3, 1.0, 100.0, 1.0001):
+            for op in OPS:
+                for dim in (-1, 0):
+                    cases.append(masked_record(f"temperature/{name}/{temperature}/{op}/dim={dim}", xt, dim, op,
+                                               temperature=temperature))
+    # Vector-width tails: rows of 1 to 70 elements, random masks keeping about half.
+    for name, dtype in dtypes.items():
+        for n in list(range(1, 34)) + [63, 64, 65, 70]:
+            xr = torch.tensor(rng.standard_normal((3, n)) * 5, dtype=torch.float64).to(dtype)
+            m = torch.tensor(rng.random((3, n)) < 0.5, dtype=torch.uint8)
+            op = "softmax" if n % 2 else "log_softmax"
+            cases.append(masked_record(f"tails/{name}/n={n}/rows", xr, -1, op, m, temperature=0.6, zero=True))
+            cases.append(masked_record(f"tails/{name}/n={n}/columns", xr.t().contiguous(), 0, op, m.t().contiguous(), zero=True))
+    return cases
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     rng = np.random.default_rng(1234)
@@ -262,8 +359,13 @@ def main():
         "random": random_fixtures(),
         "bfloat16": bfloat16_fixtures(np.random.default_rng(16)),
         "print": print_fixtures(),
+        "masked": masked_fixtures(np.random.default_rng(23)),
     }
+    # `make_fixtures.py masked` writes only the groups named.
+    wanted = set(sys.argv[1:]) or set(groups)
     for name, cases in groups.items():
+        if name not in wanted:
+            continue
         path = os.path.join(OUT_DIR, f"torch-{name}.json")
         with open(path, "w") as f:
             json.dump({"generator": "tools/make_fixtures.py", "torch": torch.__version__, "cases": cases},

@@ -213,7 +213,7 @@ void test_conversions(const KernelSet& set) {
   const SegmentKernels<Element>& segments = typed<Element>(set).segments;
   std::vector<Element> all(65536), back(65536);
   for (size_t i = 0; i < all.size(); ++i) all[i].bits = static_cast<uint16_t>(i);
-  segments.log_normalize(all.data(), back.data(), all.size(), 0.0f, 0.0f);
+  segments.log_normalize(all.data(), back.data(), all.size(), 0.0f, 0.0f, nullptr);
   size_t bad = 0;
   for (size_t i = 0; i < all.size(); ++i) {
     const bool ok = is_nan_bits(f, all[i].bits) ? is_nan_bits(f, back[i].bits) : back[i].bits == all[i].bits;
@@ -228,7 +228,7 @@ void test_conversions(const KernelSet& set) {
     const float max = (round % 2 ? -1.0f : 1.0f) * std::ldexp(fraction(random_engine), exponent(random_engine));
     std::vector<Element> x = random_elements<Element>(67, round % 3 == 0 ? 1e-3 : 20.0, 0.05);
     std::vector<Element> y(x.size());
-    segments.log_normalize(x.data(), y.data(), x.size(), max, 0.0f);
+    segments.log_normalize(x.data(), y.data(), x.size(), max, 0.0f, nullptr);
     for (size_t i = 0; i < x.size(); ++i) {
       const float difference = static_cast<float>(decode(f, x[i].bits)) - max;
       const uint16_t want = round_to(f, difference);
@@ -245,7 +245,7 @@ void test_conversions(const KernelSet& set) {
     const float half_gap = static_cast<float>((high - low) / 2);
     if (static_cast<long double>(half_gap) != (high - low) / 2) continue;
     Element x{a}, y{};
-    segments.log_normalize(&x, &y, 1, -half_gap, 0.0f);
+    segments.log_normalize(&x, &y, 1, -half_gap, 0.0f, nullptr);
     const uint16_t want = a % 2 == 0 ? a : static_cast<uint16_t>(a + 1);
     if (static_cast<long double>(static_cast<float>(low + half_gap)) != low + half_gap) continue;
     if (y.bits != want && bad++ == 0) check(false, label<Element>(set, "tie at pattern ") + std::to_string(a));
@@ -287,10 +287,10 @@ void test_rows(const KernelSet& set, bool narrow, bool log) {
             const Element* in = input.data() + offset;
             Element* out = output.data() + offset;
             switch (v.variant) {
-              case RowVariant::kSingleVector: op.rows_single_vector(in, out, rows, length); break;
-              case RowVariant::kThreePass: op.rows_three_pass(in, out, rows, length, log ? nullptr : scratch.data()); break;
-              case RowVariant::kStreamed: op.rows_streamed(in, out, rows, length, scratch.data()); break;
-              case RowVariant::kStreamedChunked: op.rows_streamed_chunked(in, out, rows, length); break;
+              case RowVariant::kSingleVector: op.rows_single_vector(in, out, rows, length, nullptr); break;
+              case RowVariant::kThreePass: op.rows_three_pass(in, out, rows, length, log ? nullptr : scratch.data(), nullptr); break;
+              case RowVariant::kStreamed: op.rows_streamed(in, out, rows, length, scratch.data(), nullptr); break;
+              case RowVariant::kStreamedChunked: op.rows_streamed_chunked(in, out, rows, length, nullptr); break;
             }
             const std::string what = label<Element>(set, narrow ? "narrow " : "wide ") + (log ? "log_softmax " : "softmax ") +
                                      v.name + " " + std::to_string(rows) + " x " + std::to_string(length) + " offset " +
@@ -334,7 +334,7 @@ void test_columns(const KernelSet& set, bool narrow, bool log) {
           std::vector<Element> input = random_elements<Element>(dim * inner + offset, inner % 2 ? 1.0 : 12.0, dim % 2 ? 0.03 : 0.0);
           std::vector<Element> output(input.size(), Element{0x5555});
           const size_t start = offset + first_column;
-          named.kernel(input.data() + start, output.data() + start, dim, inner, columns);
+          named.kernel(input.data() + start, output.data() + start, dim, inner, columns, nullptr);
           const std::string what = label<Element>(set, narrow ? "narrow " : "wide ") + (log ? "log_softmax " : "softmax ") +
                                    named.name + " dim " + std::to_string(dim) + " inner " + std::to_string(inner) +
                                    " offset " + std::to_string(offset);
@@ -365,11 +365,11 @@ void test_segment_kernels(const KernelSet& set) {
   for (size_t length : around({1, lanes, kUnroll * lanes, kVectorsPerSumBlock * lanes, 1000})) {
     std::vector<Element> input = random_elements<Element>(length, 10.0, length % 3 == 0 ? 0.02 : 0.0);
     std::vector<Element> output(length), log_output(length);
-    const SegmentStats stats = kernels.row_stats(input.data(), nullptr, length);
+    const SegmentStats stats = kernels.row_stats(input.data(), nullptr, length, nullptr);
     kernels.softmax_from_input(input.data(), output.data(), length, static_cast<float>(stats.max),
-                               static_cast<float>(1.0 / stats.sum));
+                               static_cast<float>(1.0 / stats.sum), nullptr);
     kernels.log_normalize(input.data(), log_output.data(), length, static_cast<float>(stats.max),
-                          static_cast<float>(log_sum_of(stats)));
+                          static_cast<float>(log_sum_of(stats)), nullptr);
     const std::string what = label<Element>(set, "segments rows length ") + std::to_string(length);
     if (stats.max != -INFINITY) {
       check_lines(what + " softmax_from_input", input, output, 0, 1, length, length, 1, false);
@@ -383,14 +383,14 @@ void test_segment_kernels(const KernelSet& set) {
         std::vector<Element> input = random_elements<Element>(rows * inner, 6.0, 0.02);
         std::vector<Element> output(input.size());
         std::vector<SegmentStats> stats(inner);
-        kernels.column_stats(input.data(), nullptr, rows, inner, inner, chunked, stats.data());
+        kernels.column_stats(input.data(), nullptr, rows, inner, inner, chunked, stats.data(), nullptr);
         std::vector<float> maxes(inner), factors(inner);
         for (size_t c = 0; c < inner; ++c) {
           maxes[c] = static_cast<float>(stats[c].max);
           factors[c] = static_cast<float>(log ? log_sum_of(stats[c]) : 1.0 / stats[c].sum);
         }
         kernels.column_apply(input.data(), output.data(), rows, inner, inner, maxes.data(), factors.data(),
-                             log ? ColumnApply::kLogSoftmax : ColumnApply::kSoftmax, false);
+                             log ? ColumnApply::kLogSoftmax : ColumnApply::kSoftmax, false, nullptr);
         // Columns of only -inf are the merge's business (parallel_job.cc), not the kernels'.
         for (size_t c = 0; c < inner; ++c) {
           if (stats[c].max == -INFINITY) {

@@ -89,10 +89,10 @@ void run_rows(const OpKernels<Scalar>& op, RowVariant variant, const Scalar* inp
               size_t length) {
   std::vector<Scalar> scratch(length);
   switch (variant) {
-    case RowVariant::kSingleVector: return op.rows_single_vector(input, output, rows, length);
-    case RowVariant::kThreePass: return op.rows_three_pass(input, output, rows, length, nullptr);
-    case RowVariant::kStreamed: return op.rows_streamed(input, output, rows, length, scratch.data());
-    case RowVariant::kStreamedChunked: return op.rows_streamed_chunked(input, output, rows, length);
+    case RowVariant::kSingleVector: return op.rows_single_vector(input, output, rows, length, nullptr);
+    case RowVariant::kThreePass: return op.rows_three_pass(input, output, rows, length, nullptr, nullptr);
+    case RowVariant::kStreamed: return op.rows_streamed(input, output, rows, length, scratch.data(), nullptr);
+    case RowVariant::kStreamedChunked: return op.rows_streamed_chunked(input, output, rows, length, nullptr);
   }
 }
 
@@ -198,8 +198,8 @@ void test_columns(const KernelSet& set, bool narrow, bool log) {
             fill(input, random_engine, scale, special_rate);
             std::vector<Scalar> output(count + offset, Scalar(-7)), scalar_output(count + offset, Scalar(-7));
             const size_t start = offset + first_column;
-            kernel(input.data() + start, output.data() + start, dim, inner, columns);
-            scalar_op.columns_three_pass(input.data() + start, scalar_output.data() + start, dim, inner, columns);
+            kernel(input.data() + start, output.data() + start, dim, inner, columns, nullptr);
+            scalar_op.columns_three_pass(input.data() + start, scalar_output.data() + start, dim, inner, columns, nullptr);
             const Case c{std::string(set.isa) + " " + dtype_name<Scalar>() + (narrow ? " narrow " : " wide ") +
                          (log ? "log_softmax " : "softmax ") + names[static_cast<int>(variant)] + " dim " +
                          std::to_string(dim) + " inner " + std::to_string(inner) + " columns [" +
@@ -230,7 +230,7 @@ void test_segment_kernels(const KernelSet& set) {
   for (size_t length : around({1, lanes, kUnroll * lanes, kVectorsPerSumBlock * lanes, 1000})) {
     std::vector<Scalar> input(length), exps(length), output(length);
     fill(input, random_engine, 10.0, length % 3 == 0 ? 0.02 : 0.0);
-    const SegmentStats stats = kernels.row_stats(input.data(), exps.data(), length);
+    const SegmentStats stats = kernels.row_stats(input.data(), exps.data(), length, nullptr);
     long double max = -INFINITY, sum = 0;
     bool nan = false;
     for (Scalar x : input) {
@@ -250,7 +250,7 @@ void test_segment_kernels(const KernelSet& set) {
       // Scaling the exponentials by 1 / sum gives the softmax; normalising gives the log-softmax.
       kernels.scale(exps.data(), length, static_cast<Scalar>(1.0 / stats.sum));
       kernels.log_normalize(input.data(), output.data(), length, static_cast<Scalar>(stats.max),
-                            static_cast<Scalar>(std::log(stats.sum)));
+                            static_cast<Scalar>(std::log(stats.sum)), nullptr);
       const auto softmax = reference_line(input.data(), length, 1, false);
       const auto log_softmax = reference_line(input.data(), length, 1, true);
       bool scaled = true, normalized = true;
