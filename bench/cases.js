@@ -19,8 +19,14 @@ const CASES = [
   { name: 'gpt2-bf16', shape: [32, 50257], dim: -1, dtype: 'bfloat16', twin: 'gpt2' },
   { name: 'big-bf16', shape: [4096, 4096], dim: -1, dtype: 'bfloat16', twin: 'big' },
   { name: 'vocab-f16', shape: [8, 32000], dim: -1, dtype: 'float16', twin: 'vocab' },
+  // Options (mask, causal, temperature; see bench/options.js), each beside our plain softmax on the
+  // same shape and what a Node user does today (the options applied to a copy in JS, then our softmax).
+  { name: 'attn-causal', shape: [1, 12, 512, 512], dim: -1, dtype: 'float32', options: 'causal' },
+  { name: 'attn-padmask', shape: [8, 12, 128, 128], dim: -1, dtype: 'float32', options: 'padmask' },
+  { name: 'vocab-temp', shape: [8, 32000], dim: -1, dtype: 'float32', options: 'temperature' },
 ];
 
-const QUICK_CASES = ['tiny', 'cls', 'vocab', 'big', 'dim0', 'mid', 'f64-cls', 'row256k', 'vocab-f16', 'big-bf16'];
+const QUICK_CASES = ['tiny', 'cls', 'vocab', 'big', 'dim0', 'mid', 'f64-cls', 'row256k', 'vocab-f16', 'big-bf16', 'attn-causal',
+  'attn-padmask', 'vocab-temp'];
 
 module.exports = { CASES, QUICK_CASES };

@@ -18,6 +18,7 @@ const helpers = loadBenchHelpers();
 const { CASES, QUICK_CASES } = require('./cases.js');
 const { jsLoop, maxError, onnxruntimeTimes, reference, torchTimes } = require('./peers.js');
 const { maxUlps, narrow, widen, widenTable } = require('./half-js.js');
+const { optionCase } = require('./options.js');
 const { gaussianArray } = require('./random.js');
 const { median, splitAroundDim } = require('./stats.js');
 const { barChart } = require('./svg.js');
@@ -145,11 +146,16 @@ function main() {
     const values = half ? new Float32Array(numel) : x;
     if (half) widen(x, values, table);
     const input = half ? { data: x, shape: c.shape, dtype: c.dtype } : { data: x, shape: c.shape };
+    // Option cases: the values the softmax sees (the options applied), for the reference.
+    const optioned = c.options === undefined ? undefined : optionCase(c);
+    const seen = optioned === undefined ? values : new Ctor(numel);
+    if (optioned !== undefined) optioned.applied(x, seen);
+    const options = optioned?.options ?? {};
     const [outer, dimSize, inner] = splitAroundDim(c.shape, c.dim);
     const copyTarget = new Ctor(numel);
     for (const op of ['softmax', 'logSoftmax']) {
       const log = op === 'logSoftmax';
-      const want = reference(values, outer, dimSize, inner, log);
+      const want = reference(seen, outer, dimSize, inner, log);
       // Half results are held to one ulp of the reference rounded once; float ones to a relative error.
       const errorOf = (data) => (half ? maxUlps(new Uint16Array(data.buffer, data.byteOffset, numel), want, c.dtype) : maxError(data, want, log));
       // The plain JS loop: single-threaded by nature, measured once per case and op (half precision:
@@ -157,9 +163,11 @@ function main() {
       const jsOut = half ? new Float32Array(numel) : new Ctor(numel);
       const jsWide = half ? new Float32Array(numel) : undefined;
       const jsBits = half ? new Uint16Array(numel) : undefined;
+      const jsScratch = optioned === undefined ? undefined : new Ctor(numel);
       const jsFn = half
         ? () => { widen(x, jsWide, table); jsLoop(jsWide, jsOut, outer, dimSize, inner, log); narrow(jsOut, jsBits, c.dtype); }
-        : () => jsLoop(x, jsOut, outer, dimSize, inner, log);
+        : optioned !== undefined ? () => { optioned.jsToday(x, jsScratch); jsLoop(jsScratch, jsOut, outer, dimSize, inner, log); }
+          : () => jsLoop(x, jsOut, outer, dimSize, inner, log);
       const [jsNs] = measure([{ fn: jsFn, minNs: Math.min(minNs, 5e7) }], args.quick ? 1 : 3, minNs);
       const jsError = errorOf(half ? jsBits : jsOut);
       // The function itself, as a caller holds it (like jsLoop): looking it up on the module for
@@ -175,11 +183,20 @@ function main() {
       const userWide = new Float32Array(half ? numel : 0);
       const userOut = new Float32Array(half ? numel : 0);
       const userBits = new Uint16Array(half ? numel : 0);
-      const perThreads = half ? 5 : 3;
+      // Option cases add our plain softmax on the same input and what a Node user does today: the
+      // options applied to a copy in JS, then our plain softmax.
+      const plainOut = new Ctor(optioned ? numel : 0);
+      const userScratch = new Ctor(optioned ? numel : 0);
+      const userResult = new Ctor(optioned ? numel : 0);
+      const perThreads = half || optioned ? 5 : 3;
       const variants = threadCounts.flatMap((threads, t) => [
-        { threads, fn: () => call(input, c.dim, { out: outs[t] }) },
-        { threads, fn: () => { allocated[t] = call(input, c.dim); } },
+        { threads, fn: () => call(input, c.dim, { out: outs[t], ...options }) },
+        { threads, fn: () => { allocated[t] = call(input, c.dim, options); } },
         { threads, fn: () => helpers.copy(x, copyTarget, threads) },
+        ...(optioned ? [
+          { threads, fn: () => call(input, c.dim, { out: plainOut }) },
+          { threads, fn: () => { optioned.jsToday(x, userScratch); call({ data: userScratch, shape: c.shape }, c.dim, { out: userResult }); } },
+        ] : []),
         ...(half ? [
           { threads, fn: () => call(twinInput, c.dim, { out: twinOut }) },
           { threads, fn: () => { widen(x, userWide, table); call({ data: userWide, shape: c.shape }, c.dim, { out: userOut }); narrow(userOut, userBits, c.dtype); } },
@@ -188,6 +205,7 @@ function main() {
       const medians = measure(variants, rounds, minNs);
       threadCounts.forEach((threads, t) => {
         const [outNs, allocNs, copyNs, twinNs, userNs] = medians.slice(perThreads * t, perThreads * t + perThreads);
+        const [plainNs, todayNs] = optioned ? [twinNs, userNs] : [];
         // Check what was timed: a kernel that skipped work would fail here, not look fast.
         const errors = { out: errorOf(outs[t]), alloc: errorOf(allocated[t].data) };
         const bound = half ? 1 : c.dtype === 'float32' ? 1e-5 : 1e-12;
@@ -202,9 +220,11 @@ function main() {
             percentOfMemcpy: (100 * copyNs) / ns, maxError: errors[mode], jsLoopMaxError: jsError, key,
             // The twin and the widen-compute-narrow path write into arrays they were given: against out= calls.
             ...(half && mode === 'out' ? { twin: c.twin, twinNs, vsTwin: twinNs / ns, widenComputeNarrowNs: userNs, vsWidenComputeNarrow: userNs / ns } : {}),
+            // Against out= calls too: our plain softmax, and the options applied in JS then our plain softmax.
+            ...(optioned && mode === 'out' ? { options: c.options, plainNs, vsPlain: plainNs / ns, jsTodayNs: todayNs, vsJsToday: todayNs / ns } : {}),
           });
           peerJobs.push({ key, shape: c.shape, dim: c.dim, dtype: c.dtype, op: log ? 'log_softmax' : 'softmax', mode, threads,
-            repeats: rounds, minSeconds: minNs / 1e9 });
+            repeats: rounds, minSeconds: minNs / 1e9, ...(optioned ? { options: optioned.torch } : {}) });
           process.stderr.write(`  ${c.name} ${op} ${mode} ${threads}t: ${formatTime(ns)}  ${(bytes / ns).toFixed(2)} GB/s\n`);
         }
       });
@@ -228,7 +248,7 @@ function main() {
   }
   if (args.onnxruntime) {
     process.stderr.write('measuring onnxruntime-node on the same cases...\n');
-    const ort = onnxruntimeTimes(peerJobs.filter((job) => job.dtype === 'float32' || job.dtype === 'float64'));
+    const ort = onnxruntimeTimes(peerJobs.filter((job) => (job.dtype === 'float32' || job.dtype === 'float64') && job.options === undefined));
     if (ort.available) {
       peers.push({ name: 'onnxruntime', version: ort.version, nsByKey: (key) => ort.results[key] });
       for (const [key, message] of Object.entries(ort.errors)) process.stderr.write(`onnxruntime ${key}: ${message}; not timed\n`);
@@ -250,12 +270,13 @@ function main() {
 
   const rows = [['case', 'shape', 'dim', 'dtype', 'op', 'mode', 'thr', 'median/call', 'GB/s', 'x JS loop', '% memcpy',
     versions.torch ? `x torch ${versions.torch}` : 'x torch', versions.onnxruntime ? `x ort ${versions.onnxruntime}` : 'x ort',
-    'x f32 twin', 'x widen+f32+narrow']];
+    'x f32 twin', 'x widen+f32+narrow', 'x plain', 'x JS+ours']];
   for (const r of records) {
     rows.push([r.case, `[${r.shape.join(',')}]`, String(r.dim), r.dtype, r.op, r.mode, String(r.threads), formatTime(r.medianNs),
       r.gbps.toFixed(2), r.vsJsLoop.toFixed(1), r.percentOfMemcpy.toFixed(0), r.vsTorch === undefined ? '-' : r.vsTorch.toFixed(2),
       r.vsOnnxruntime === undefined ? '-' : r.vsOnnxruntime.toFixed(2), r.vsTwin === undefined ? '-' : r.vsTwin.toFixed(2),
-      r.vsWidenComputeNarrow === undefined ? '-' : r.vsWidenComputeNarrow.toFixed(1)]);
+      r.vsWidenComputeNarrow === undefined ? '-' : r.vsWidenComputeNarrow.toFixed(1), r.vsPlain === undefined ? '-' : r.vsPlain.toFixed(2),
+      r.vsJsToday === undefined ? '-' : r.vsJsToday.toFixed(1)]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const line = (row) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
@@ -264,7 +285,9 @@ function main() {
   console.log('\nGB/s = (input + output bytes) / median time per call; x JS loop, x torch and x ort (onnxruntime-node) = their time / ours; ' +
     '% memcpy = a native memcpy of the same bytes, on the same threads, as a share of our time. Half precision: x f32 twin = our ' +
     'float32 time on the same shape / ours (elements per second against float32); x widen+f32+narrow = widening through a ' +
-    'table in JS, our float32 softmax and narrowing back / ours; the JS loop widens and narrows too; results within 1 ulp.');
+    'table in JS, our float32 softmax and narrowing back / ours; the JS loop widens and narrows too; results within 1 ulp. ' +
+    'Options (mask, causal, temperature): x plain = our softmax without them on the same shape / ours; x JS+ours = the options ' +
+    'applied to a copy in JS (-inf at masked positions, or x / T), then our softmax / ours; torch runs masked_fill or x / T first.');
   if (ceiling) {
     console.log(`Thread-scaling ceiling of this machine during the run (a pure compute loop on ${maxThreads} threads vs 1): ` +
       `${ceiling.before.toFixed(2)}x before, ${ceiling.after.toFixed(2)}x after.`);

@@ -57,7 +57,7 @@ const { native } = require(path.join(root, 'dist', 'native.js'));
 const [defaultIsa, ...otherIsas] = native.runnableIsas();
 const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'simd-softmax-jest-'));
 const jest = require.resolve('jest/bin/jest');
-const SMOKE_TESTS = ['test/torch-fixtures.test.ts', 'test/half.test.ts', 'test/kernel-sets.test.ts'];
+const SMOKE_TESTS = ['test/torch-fixtures.test.ts', 'test/half.test.ts', 'test/masked.test.ts', 'test/kernel-sets.test.ts'];
 const runs = [{ isa: defaultIsa, args: process.argv.slice(2), label: 'full suite' },
   ...otherIsas.map((isa) => ({ isa, args: SMOKE_TESTS, label: 'torch fixtures and dispatch' }))];
 try {

@@ -81,12 +81,13 @@ for (const isa of ['neon', 'scalar']) {
 }
 
 // 6. The float16 and bfloat16 kernel tests of both arm64 sets (every kernel at its tails, within one
-// ulp of the exact result), cross-compiled with the same toolchain file. (kernel_tests, the float32
+// ulp of the exact result) and the filter tests (every kernel reading a mask and a temperature),
+// cross-compiled with the same toolchain file. (kernel_tests, the float32
 // and float64 ones, took over 10 minutes under qemu; properties.test.ts covers those kernels here.)
 const nativeTests = path.join(work, 'native-tests');
 if (run('cmake', ['-S', root, '-B', nativeTests, `-DCMAKE_TOOLCHAIN_FILE=${path.join(root, 'cmake', 'aarch64-linux-gnu.cmake')}`,
   '-DCMAKE_BUILD_TYPE=Release', '-DSIMD_SOFTMAX_BUILD_TESTS=ON']) !== 0 ||
-  run('cmake', ['--build', nativeTests, '--target', 'half_kernel_tests']) !== 0) {
+  run('cmake', ['--build', nativeTests, '--target', 'half_kernel_tests', 'filter_kernel_tests']) !== 0) {
   fail('the arm64 native tests did not build');
 }
 
@@ -100,12 +101,12 @@ const jestRuns = ['neon', 'scalar'].map((isa) => ({
     '--testNamePattern', '^(?!.*ulimit)', ...suites, ...process.argv.slice(2)],
   options: { cwd: root, env: { ...process.env, SIMD_SOFTMAX_ADDON: addon, SIMD_SOFTMAX_ISA: isa } },
 }));
-const nativeRuns = [{
-  label: 'arm64 half_kernel_tests (neon and scalar)',
+const nativeRuns = ['half_kernel_tests', 'filter_kernel_tests'].map((test) => ({
+  label: `arm64 ${test} (neon and scalar)`,
   command: 'qemu-aarch64-static',
-  args: ['-L', sysroot, path.join(nativeTests, 'half_kernel_tests')],
+  args: ['-L', sysroot, path.join(nativeTests, test)],
   options: { cwd: root },
-}];
+}));
 runInParallel(jestRuns).then((jestCodes) => runInParallel(nativeRuns).then((nativeCodes) => {
   const failed = [...jestCodes, ...nativeCodes].some((code) => code !== 0);
   console.log(`\ntest:arm64: ${failed ? 'FAILED' : 'passed'} (neon and scalar, jest and native tests, ${((Date.now() - started) / 1000).toFixed(0)} s under emulation)`);

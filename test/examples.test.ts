@@ -17,6 +17,23 @@ test('examples/softmax-1d.js', () => {
   expect(run('softmax-1d.js')).toBe('tensor([0.0900, 0.2447, 0.6652])\n');
 });
 
+test('examples/attention-mask.js: causal with a padding mask, then a temperature (torch.masked.softmax gives the same)', () => {
+  expect(run('attention-mask.js')).toBe(
+    'tensor([[[[1.0000, 0.0000, 0.0000, 0.0000],\n' +
+    '          [0.8808, 0.1192, 0.0000, 0.0000],\n' +
+    '          [0.3482, 0.5741, 0.0777, 0.0000],\n' +
+    '          [0.1744, 0.2875, 0.4740, 0.0641]]],\n' +
+    '\n' +
+    '\n' +
+    '        [[[1.0000, 0.0000, 0.0000, 0.0000],\n' +
+    '          [0.3775, 0.6225, 0.0000, 0.0000],\n' +
+    '          [0.7361, 0.0996, 0.1643, 0.0000],\n' +
+    '          [0.3482, 0.5741, 0.0777, 0.0000]]]])\n' +
+    'tensor([0.6095, 0.2242, 0.1360, 0.0303])\n' +
+    'tensor([0.8420, 0.1140, 0.0419, 0.0021])\n',
+  );
+});
+
 test('examples/esm.mjs imports the ES module entry', () => {
   expect(run('esm.mjs')).toBe(
     'tensor([[0.6590, 0.2424, 0.0986],\n' +
