@@ -65,10 +65,18 @@ struct ColumnBlock {
                                                Wide* rest = nullptr) {
     static_assert(!kStoreExp || kStoresExpInOutput<Element>, "half-precision outputs cannot hold the exponentials");
     constexpr size_t kRowsAhead = kStoreExp ? kOutputPrefetchRowsAhead : 0;
-    // Pass 1: the max of each column, ignoring NaN.
+    // Pass 1: the max of each column, ignoring NaN (through a temperature: undivided, then divided).
     for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::set1(-std::numeric_limits<Scalar>::infinity());
-    for (size_t k = 0; k < rows; ++k) {
-      for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::max(read_at(x, k, inner, j * L, count), max_v[j]);
+    if constexpr (IsFiltered<In>::value) {
+      const In undivided = x.undivided();
+      for (size_t k = 0; k < rows; ++k) {
+        for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::max(read_at(undivided, k, inner, j * L, count), max_v[j]);
+      }
+      for (size_t j = 0; j < kVectors; ++j) max_v[j] = x.divided(max_v[j]);
+    } else {
+      for (size_t k = 0; k < rows; ++k) {
+        for (size_t j = 0; j < kVectors; ++j) max_v[j] = V::max(read_at(x, k, inner, j * L, count), max_v[j]);
+      }
     }
     // Pass 2: e^(x - max) per column (stored for softmax), summed in float blocks folded into double.
     for (size_t j = 0; j < kVectors; ++j) total[j] = V::wide_zero();

@@ -58,6 +58,16 @@ struct FilteredInput {
   FilteredInput operator+(size_t c) const {
     return FilteredInput{x + c, mask == nullptr ? nullptr : mask + c * step, step, row_stride, temperature, divides};
   }
+  // The same elements masked but not divided, and a max of theirs divided: dividing by T > 0 and
+  // rounding keep the order, so the max of the quotients is the quotient of the max, bit for bit.
+  // Max passes take it, and divide once per line instead of once per vector.
+  FilteredInput undivided() const { return FilteredInput{x, mask, step, row_stride, temperature, false}; }
+  SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec divided(typename V::Vec max) const {
+    return divides ? rounded_to_element<V>(V::div(max, V::set1(temperature))) : max;
+  }
+  SIMD_SOFTMAX_ALWAYS_INLINE Scalar divided_one(Scalar max) const {
+    return divides ? one_rounded_to_element<V>(max / temperature) : max;
+  }
   // One vector of elements, filtered.
   SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec apply(typename V::Vec v) const {
     const typename V::Vec minus_inf = V::set1(-std::numeric_limits<Scalar>::infinity());
@@ -67,6 +77,12 @@ struct FilteredInput {
     return V::where_kept(mask, v, minus_inf);
   }
 };
+
+// Whether kernels read In through a filter.
+template <class In>
+struct IsFiltered : std::false_type {};
+template <class V>
+struct IsFiltered<FilteredInput<V>> : std::true_type {};
 
 // Element (k, c) of an input whose rows are row_length elements apart: row k of a rows kernel, or
 // column c of row k of a columns kernel.

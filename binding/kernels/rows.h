@@ -21,6 +21,10 @@ namespace SIMD_SOFTMAX_ISA_NAMESPACE {
 // Largest element of a row, ignoring NaN (a NaN still poisons the row through the sum later).
 template <class V, class In>
 typename V::Scalar row_max(In x, size_t n) {
+  // Through a temperature: the max of the undivided elements, divided once (FilteredInput::undivided).
+  if constexpr (IsFiltered<In>::value) {
+    if (x.divides) return x.divided_one(row_max<V>(x.undivided(), n));
+  }
   using Vec = typename V::Vec;
   constexpr size_t L = V::kLanes;
   const Vec minus_inf = V::set1(-std::numeric_limits<typename V::Scalar>::infinity());
