@@ -10,11 +10,16 @@ import {
   bufferOf, byteOffsetOf, type Dtype, isDetached, lengthOf, typedArrayName,
 } from './typed-arrays.js';
 
-/** Which elements take part: a Uint8Array of the input's length, or a mask tensor broadcast to the input. */
+/**
+ * Which elements take part (a nonzero byte): a Uint8Array of the input's length, or a mask tensor
+ * broadcast to the input: {data, shape}, or an onnxruntime tensor (its type 'bool' or 'uint8' and
+ * its data a Uint8Array, checked at run time).
+ */
 export type MaskLike =
   | Uint8Array
   | { data: Uint8Array; shape: readonly number[]; dtype?: 'bool' | 'uint8' }
-  | { data: Uint8Array; dims: readonly number[]; type?: 'bool' | 'uint8' };
+  | { data: Uint8Array; dims: readonly number[]; type?: 'bool' | 'uint8' }
+  | { readonly type: string; readonly data: unknown; readonly dims: readonly number[] };
 
 /** The causal mask of the last two dims: true keeps j <= i; `{ diagonal: k }` keeps j <= i + k. */
 export type CausalOption = boolean | { diagonal: number };

@@ -111,7 +111,7 @@ describe('options', () => {
   });
 
   test('unknown option names are refused, not ignored', () => {
-    expectError(() => softmax(f32(1), 0, { dytpe: 'float64' } as never), 'TypeError', "unknown option 'dytpe' (known options: dtype, out)");
+    expectError(() => softmax(f32(1), 0, { dytpe: 'float64' } as never), 'TypeError', "unknown option 'dytpe' (known options: dtype, out, mask, causal, temperature, fullyMasked)");
   });
 
   test('unknown dtype', () => {

@@ -4,6 +4,7 @@
 // lines under fullyMasked: 'zero'). Baseline code, compiled once.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -73,6 +74,8 @@ inline Fill dropped_fill(const SoftmaxJob& job) { return job.op == Op::kLogSoftm
 template <class Element>
 void fill_line(Element* y, size_t count, size_t stride, Fill fill) {
   const Element value = fill_value<Element>(fill);
+  // Contiguous (a causal row's tail): a plain fill the compiler turns into vector stores.
+  if (stride == 1) return std::fill(y, y + count, value);
   for (size_t k = 0; k < count; ++k) y[k * stride] = value;
 }
 

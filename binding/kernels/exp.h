@@ -74,8 +74,11 @@ SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec exp_full_range(typename V::Vec x) {
   typename V::Vec biased;
   const typename V::Vec p = exp_reduced<V>(x, C::kMagic, &biased);
   // e^x = (p * 2^(n + shift)) * 2^-shift: the first product is exact, the second rounds once,
-  // into the subnormal range where the result is that small.
-  return V::mul(V::mul(p, V::pow2_from_biased(biased)), V::set1(C::kUnshift));
+  // into the subnormal range where the result is that small. Lanes at the clamp (-inf: masked
+  // elements) are made 0 first, as they would round to: their underflow costs a microcode assist
+  // per lane on some CPUs (a quarter of each row masked ran 1.7x slower without this).
+  const typename V::Vec scaled = V::zero_where_at_most(V::mul(p, V::pow2_from_biased(biased)), x, C::kMinInput);
+  return V::mul(scaled, V::set1(C::kUnshift));
 }
 
 // e^x for any x <= 0, -inf and NaN (see exp_constants.h for the contract).

@@ -10,6 +10,7 @@
 //     (v with lanes >= count set to +0);
 //   add, sub, mul, div; fmadd(a, b, c) = a * b + c (fused where the ISA has FMA);
 //   where_kept(bytes, v, fill): lane i is v where bytes[i] (kLanes mask bytes) is nonzero, else fill;
+//   zero_where_at_most(v, x, bound): v with +0 in the lanes where x <= bound (NaN lanes keep v);
 //   max(a, b) = a > b ? a : b per lane, so b whenever either is NaN (x86 MAXPS semantics);
 //   pow2_from_biased(v): the bits of v shifted left by kMantissaBits, read as a float;
 //   add_shifted_bits(p, n): the bits of p plus the bits of n shifted left by kMantissaBits

@@ -23,4 +23,13 @@ softmax(tensor([1, 2, 3], { dtype: 'float16' }), 0);
 // @ts-expect-error: not a dtype softmax computes in
 softmax(logits, -1, { dtype: 'int8' });
 
+// Options: an onnxruntime bool tensor as the mask, causal, temperature, fully masked slices.
+declare const padding: OrtTensor;
+softmax(logits, -1, { mask: padding, causal: { diagonal: 3 }, temperature: 0.7, fullyMasked: 'zero' });
+softmaxAsync(logits, -1, { mask: { data: new Uint8Array(4), shape: [1, 4] }, causal: true });
+// @ts-expect-error: 'nan' or 'zero'
+softmax(logits, -1, { fullyMasked: 'zeros' });
+// @ts-expect-error: a boolean or {diagonal}
+softmax(logits, -1, { causal: 1 });
+
 export { dtype, later, laterLog, logProbabilities };

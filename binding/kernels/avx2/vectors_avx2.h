@@ -55,6 +55,9 @@ struct F32x8 {
   static Vec sub(Vec a, Vec b) { return _mm256_sub_ps(a, b); }
   static Vec mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
   static Vec div(Vec a, Vec b) { return _mm256_div_ps(a, b); }
+  static Vec zero_where_at_most(Vec v, Vec x, float bound) {
+    return _mm256_and_ps(v, _mm256_cmp_ps(x, _mm256_set1_ps(bound), _CMP_NLE_UQ));
+  }
   // Lane i: v where bytes[i] (kLanes mask bytes) is nonzero, else fill.
   static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) {
     const __m256i lanes = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes)));
@@ -126,6 +129,9 @@ struct F64x4 {
   static Vec sub(Vec a, Vec b) { return _mm256_sub_pd(a, b); }
   static Vec mul(Vec a, Vec b) { return _mm256_mul_pd(a, b); }
   static Vec div(Vec a, Vec b) { return _mm256_div_pd(a, b); }
+  static Vec zero_where_at_most(Vec v, Vec x, double bound) {
+    return _mm256_and_pd(v, _mm256_cmp_pd(x, _mm256_set1_pd(bound), _CMP_NLE_UQ));
+  }
   static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) {
     int32_t four;
     std::memcpy(&four, bytes, sizeof four);

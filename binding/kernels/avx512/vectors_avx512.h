@@ -35,10 +35,15 @@ struct F32x16 {
   static Vec sub(Vec a, Vec b) { return _mm512_sub_ps(a, b); }
   static Vec mul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
   static Vec div(Vec a, Vec b) { return _mm512_div_ps(a, b); }
+  static Vec zero_where_at_most(Vec v, Vec x, float bound) {
+    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(bound), _CMP_NLE_UQ), v);
+  }
   // Lane i: v where bytes[i] (kLanes mask bytes) is nonzero, else fill.
+  // The lane mask from a byte compare and a movemask (SSE2, cheap), not by widening the bytes to
+  // 32 bits (a 512-bit shuffle, which took the masked [8, 12, 128, 128] case from 1.3x to 2x of plain).
   static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) {
-    const __m512i lanes = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes)));
-    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(lanes, lanes), fill, v);
+    const __m128i dropped = _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes)), _mm_setzero_si128());
+    return _mm512_mask_blend_ps(static_cast<__mmask16>(~_mm_movemask_epi8(dropped)), fill, v);
   }
   static Vec fmadd(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
   // VMAXPS: the second operand whenever either is NaN, as with AVX2.
@@ -101,9 +106,12 @@ struct F64x8 {
   static Vec sub(Vec a, Vec b) { return _mm512_sub_pd(a, b); }
   static Vec mul(Vec a, Vec b) { return _mm512_mul_pd(a, b); }
   static Vec div(Vec a, Vec b) { return _mm512_div_pd(a, b); }
+  static Vec zero_where_at_most(Vec v, Vec x, double bound) {
+    return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(x, _mm512_set1_pd(bound), _CMP_NLE_UQ), v);
+  }
   static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) {
-    const __m512i lanes = _mm512_cvtepu8_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes)));
-    return _mm512_mask_blend_pd(_mm512_test_epi64_mask(lanes, lanes), fill, v);
+    const __m128i dropped = _mm_cmpeq_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes)), _mm_setzero_si128());
+    return _mm512_mask_blend_pd(static_cast<__mmask8>(~_mm_movemask_epi8(dropped)), fill, v);
   }
   static Vec fmadd(Vec a, Vec b, Vec c) { return _mm512_fmadd_pd(a, b, c); }
   static Vec max(Vec a, Vec b) { return _mm512_max_pd(a, b); }

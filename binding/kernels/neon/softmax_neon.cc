@@ -50,6 +50,10 @@ struct F32x4 {
   static Vec sub(Vec a, Vec b) { return vsubq_f32(a, b); }
   static Vec mul(Vec a, Vec b) { return vmulq_f32(a, b); }
   static Vec div(Vec a, Vec b) { return vdivq_f32(a, b); }
+  // Lanes where x > bound or x is NaN keep v (vcleq is false for NaN).
+  static Vec zero_where_at_most(Vec v, Vec x, float bound) {
+    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(v), vcleq_f32(x, vdupq_n_f32(bound))));
+  }
   // Lane i: v where bytes[i] (kLanes mask bytes) is nonzero, else fill.
   static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) {
     uint32_t four;
@@ -114,6 +118,9 @@ struct F64x2 {
   static Vec sub(Vec a, Vec b) { return vsubq_f64(a, b); }
   static Vec mul(Vec a, Vec b) { return vmulq_f64(a, b); }
   static Vec div(Vec a, Vec b) { return vdivq_f64(a, b); }
+  static Vec zero_where_at_most(Vec v, Vec x, double bound) {
+    return vreinterpretq_f64_u64(vbicq_u64(vreinterpretq_u64_f64(v), vcleq_f64(x, vdupq_n_f64(bound))));
+  }
   static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) {
     const uint64_t pair[kLanes] = {bytes[0], bytes[1]};
     return vbslq_f64(vceqzq_u64(vld1q_u64(pair)), fill, v);

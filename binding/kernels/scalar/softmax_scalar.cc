@@ -37,6 +37,7 @@ struct OneLane {
   static Vec sub(Vec a, Vec b) { return a - b; }
   static Vec mul(Vec a, Vec b) { return a * b; }
   static Vec div(Vec a, Vec b) { return a / b; }
+  static Vec zero_where_at_most(Vec v, Vec x, Scalar bound) { return x <= bound ? Scalar(0) : v; }
   static Vec where_kept(const uint8_t* bytes, Vec v, Vec fill) { return bytes[0] != 0 ? v : fill; }
   // Not fused: baseline x86-64 has no FMA instruction, and a software fma is slow.
   static Vec fmadd(Vec a, Vec b, Vec c) { return a * b + c; }
