@@ -45,8 +45,7 @@ struct ColumnBlock {
   // One vector of the input: element (k, c) and the columns after it.
   template <class In>
   static SIMD_SOFTMAX_ALWAYS_INLINE Vec read_at(const In& x, size_t k, size_t inner, size_t c, size_t count) {
-    const In at = input_at(x, k, inner, c);
-    return kPartial ? read_partial<V>(at, count, V::zero()) : read<V>(at);
+    return kPartial ? read_partial<V>(x, k, inner, c, count, V::zero()) : read<V>(x, k, inner, c);
   }
   static SIMD_SOFTMAX_ALWAYS_INLINE void store_at(Element* p, size_t count, Vec v) {
     if (kPartial) V::store_partial(p, count, v); else V::store(p, v);
@@ -225,12 +224,11 @@ struct ColumnBlock {
     static_assert(!kPartial, "streamed blocks are whole vectors");
     const auto index = V::shifted_index(shift);
     for (size_t k = 0; k < rows; ++k) {
-      const In x_row = input_at(x, k, inner, 0);
       Element* y_row = y + k * inner;
-      Vec previous = result_from_input<kLog>(read<V>(x_row), max_v[0], factor_v[0]);
+      Vec previous = result_from_input<kLog>(read<V>(x, k, inner, 0), max_v[0], factor_v[0]);
       if (shift != 0) V::store_partial(y_row, shift, previous);
       for (size_t j = 1; j < kVectors; ++j) {
-        const Vec current = result_from_input<kLog>(read<V>(x_row + j * L), max_v[j], factor_v[j]);
+        const Vec current = result_from_input<kLog>(read<V>(x, k, inner, j * L), max_v[j], factor_v[j]);
         V::stream(y_row + shift + (j - 1) * L, V::concat_shifted(previous, current, index));
         previous = current;
       }

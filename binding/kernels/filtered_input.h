@@ -68,13 +68,13 @@ struct FilteredInput {
   SIMD_SOFTMAX_ALWAYS_INLINE Scalar divided_one(Scalar max) const {
     return divides ? one_rounded_to_element<V>(max / temperature) : max;
   }
-  // One vector of elements, filtered.
-  SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec apply(typename V::Vec v) const {
+  // One vector of elements, filtered; their mask bytes from mask + mask_offset on.
+  SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec apply(typename V::Vec v, size_t mask_offset) const {
     const typename V::Vec minus_inf = V::set1(-std::numeric_limits<Scalar>::infinity());
     if (divides) v = rounded_to_element<V>(V::div(v, V::set1(temperature)));
     if (mask == nullptr) return v;
-    if (step == 0) return *mask != 0 ? v : minus_inf;
-    return V::where_kept(mask, v, minus_inf);
+    if (step == 0) return mask[mask_offset] != 0 ? v : minus_inf;
+    return V::where_kept(mask + mask_offset, v, minus_inf);
   }
 };
 
@@ -109,46 +109,72 @@ SIMD_SOFTMAX_ALWAYS_INLINE const ElementT<V>* address_of(const FilteredInput<V>&
   return in.x;
 }
 
-// A whole vector at x.
+// Reads take the input and an element offset (i along a row; row k and column c for columns),
+// so that a FilteredInput is never copied in the inner loops.
+
+// A whole vector at element i.
 template <class V>
-SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec read(const ElementT<V>* x) {
-  return V::load(x);
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec read(const ElementT<V>* x, size_t i = 0) {
+  return V::load(x + i);
 }
 template <class V>
-SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec read(const FilteredInput<V>& in) {
-  return in.apply(V::load(in.x));
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec read(const FilteredInput<V>& in, size_t i = 0) {
+  return in.apply(V::load(in.x + i), i * in.step);
 }
 
-// The first count lanes at x (count in [1, kLanes)), the others `fill`.
+// A whole vector at element (k, c) of rows row_length elements apart.
 template <class V>
-SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec read_partial(const ElementT<V>* x, size_t count, typename V::Vec fill) {
-  return V::load_partial(x, count, fill);
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec read(const ElementT<V>* x, size_t k, size_t row_length, size_t c) {
+  return V::load(x + k * row_length + c);
 }
 template <class V>
-inline typename V::Vec read_partial(const FilteredInput<V>& in, size_t count, typename V::Vec fill) {
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec read(const FilteredInput<V>& in, size_t k, size_t row_length, size_t c) {
+  return in.apply(V::load(in.x + k * row_length + c), k * in.row_stride + c * in.step);
+}
+
+// The first count lanes from element i (count in [1, kLanes)), the others `fill`.
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec read_partial(const ElementT<V>* x, size_t i, size_t count,
+                                                        typename V::Vec fill) {
+  return V::load_partial(x + i, count, fill);
+}
+template <class V>
+inline typename V::Vec read_partial(const FilteredInput<V>& in, size_t i, size_t count, typename V::Vec fill) {
   constexpr size_t L = V::kLanes;
   const typename V::Vec minus_inf = V::set1(-std::numeric_limits<typename V::Scalar>::infinity());
-  typename V::Vec v = V::load_partial(in.x, count, fill);
+  typename V::Vec v = V::load_partial(in.x + i, count, fill);
   if (in.divides) v = rounded_to_element<V>(V::div(v, V::set1(in.temperature)));
   // Lanes below count that take no part become -inf; lanes from count on get `fill` back.
   uint8_t kept[L], present[L];
   for (size_t lane = 0; lane < L; ++lane) {
-    kept[lane] = lane >= count || in.mask == nullptr || in.mask[lane * in.step] != 0;
+    kept[lane] = lane >= count || in.mask == nullptr || in.mask[(i + lane) * in.step] != 0;
     present[lane] = lane < count;
   }
   return V::where_kept(present, V::where_kept(kept, v, minus_inf), fill);
 }
 
-// One element, as V::Scalar.
+// The same at element (k, c) of rows row_length elements apart.
 template <class V>
-SIMD_SOFTMAX_ALWAYS_INLINE typename V::Scalar read_one(const ElementT<V>* x) {
-  return load_element<V>(x);
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec read_partial(const ElementT<V>* x, size_t k, size_t row_length, size_t c,
+                                                        size_t count, typename V::Vec fill) {
+  return V::load_partial(x + k * row_length + c, count, fill);
 }
 template <class V>
-SIMD_SOFTMAX_ALWAYS_INLINE typename V::Scalar read_one(const FilteredInput<V>& in) {
-  typename V::Scalar value = load_element<V>(in.x);
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Vec read_partial(const FilteredInput<V>& in, size_t k, size_t row_length,
+                                                        size_t c, size_t count, typename V::Vec fill) {
+  return read_partial<V>(input_at(in, k, row_length, 0), c, count, fill);
+}
+
+// One element, as V::Scalar.
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Scalar read_one(const ElementT<V>* x, size_t i) {
+  return load_element<V>(x + i);
+}
+template <class V>
+SIMD_SOFTMAX_ALWAYS_INLINE typename V::Scalar read_one(const FilteredInput<V>& in, size_t i) {
+  typename V::Scalar value = load_element<V>(in.x + i);
   if (in.divides) value = one_rounded_to_element<V>(value / in.temperature);
-  if (in.mask != nullptr && *in.mask == 0) value = -std::numeric_limits<typename V::Scalar>::infinity();
+  if (in.mask != nullptr && in.mask[i * in.step] == 0) value = -std::numeric_limits<typename V::Scalar>::infinity();
   return value;
 }
 

@@ -32,14 +32,14 @@ typename V::Scalar row_max(In x, size_t n) {
   size_t i = 0;
   // Main body: four vectors per step into four running maxima.
   for (; i + kUnroll * L <= n; i += kUnroll * L) {
-    m0 = V::max(read<V>(x + i), m0);
-    m1 = V::max(read<V>(x + i + L), m1);
-    m2 = V::max(read<V>(x + i + 2 * L), m2);
-    m3 = V::max(read<V>(x + i + 3 * L), m3);
+    m0 = V::max(read<V>(x, i), m0);
+    m1 = V::max(read<V>(x, i + L), m1);
+    m2 = V::max(read<V>(x, i + 2 * L), m2);
+    m3 = V::max(read<V>(x, i + 3 * L), m3);
   }
   // Remaining whole vectors, then the tail padded with -inf.
-  for (; i + L <= n; i += L) m0 = V::max(read<V>(x + i), m0);
-  if (i < n) m0 = V::max(read_partial<V>(x + i, n - i, minus_inf), m0);
+  for (; i + L <= n; i += L) m0 = V::max(read<V>(x, i), m0);
+  if (i < n) m0 = V::max(read_partial<V>(x, i, n - i, minus_inf), m0);
   return horizontal_max<V>(V::max(V::max(m0, m1), V::max(m2, m3)));
 }
 
@@ -62,13 +62,13 @@ double row_sum_exp(In x, typename V::Scalar* y, size_t n, typename V::Scalar max
   constexpr size_t kBlock = kVectorsPerSumBlock * L;
   const Vec max_v = V::set1(max);
   auto exp_at = [&](size_t i) {
-    const Vec e = exp_nonpositive<V>(V::sub(read<V>(x + i), max_v));
+    const Vec e = exp_nonpositive<V>(V::sub(read<V>(x, i), max_v));
     if (kStoreExp) V::store(y + i, e);
     return e;
   };
   // Four vectors at i: e^(x - max) as a group, stored when asked.
   auto exp_four_at = [&](size_t i, Vec (&e)[kUnroll]) {
-    for (size_t j = 0; j < kUnroll; ++j) e[j] = V::sub(read<V>(x + i + j * L), max_v);
+    for (size_t j = 0; j < kUnroll; ++j) e[j] = V::sub(read<V>(x, i + j * L), max_v);
     exp_nonpositive_group<V, kUnroll>(e);
     if (kStoreExp) {
       for (size_t j = 0; j < kUnroll; ++j) V::store(y + i + j * L, e[j]);
@@ -112,7 +112,7 @@ double row_sum_exp(In x, typename V::Scalar* y, size_t n, typename V::Scalar max
     // zeroed after the exp.
     if (i < block_end) {
       const size_t count = block_end - i;
-      const Vec e = V::keep_first(exp_nonpositive<V>(V::sub(read_partial<V>(x + i, count, max_v), max_v)), count);
+      const Vec e = V::keep_first(exp_nonpositive<V>(V::sub(read_partial<V>(x, i, count, max_v), max_v)), count);
       if (kStoreExp) V::store_partial(y + i, count, e);
       s0 = V::add(s0, e);
       if constexpr (kRest) r0 = V::add(r0, rest_terms<V>(e));
@@ -178,10 +178,10 @@ void row_softmax_from_input(In x, ElementT<V>* y, size_t n, typename V::Scalar m
   constexpr size_t L = V::kLanes;
   const Vec max_v = V::set1(max), factor_v = V::set1(factor);
   size_t i = 0;
-  for (; i + L <= n; i += L) V::store(y + i, V::mul(exp_nonpositive<V>(V::sub(read<V>(x + i), max_v)), factor_v));
+  for (; i + L <= n; i += L) V::store(y + i, V::mul(exp_nonpositive<V>(V::sub(read<V>(x, i), max_v)), factor_v));
   if (i < n) {
     // The tail padded with the max, as in row_sum_exp; the padding is not stored.
-    const Vec e = exp_nonpositive<V>(V::sub(read_partial<V>(x + i, n - i, max_v), max_v));
+    const Vec e = exp_nonpositive<V>(V::sub(read_partial<V>(x, i, n - i, max_v), max_v));
     V::store_partial(y + i, n - i, V::mul(e, factor_v));
   }
 }
@@ -194,9 +194,9 @@ void row_log_normalize(In x, ElementT<V>* y, size_t n, typename V::Scalar max,
   constexpr size_t L = V::kLanes;
   const Vec max_v = V::set1(max), log_sum_v = V::set1(log_sum);
   size_t i = 0;
-  for (; i + L <= n; i += L) V::store(y + i, V::sub(V::sub(read<V>(x + i), max_v), log_sum_v));
+  for (; i + L <= n; i += L) V::store(y + i, V::sub(V::sub(read<V>(x, i), max_v), log_sum_v));
   if (i < n) {
-    const Vec v = read_partial<V>(x + i, n - i, V::zero());
+    const Vec v = read_partial<V>(x, i, n - i, V::zero());
     V::store_partial(y + i, n - i, V::sub(V::sub(v, max_v), log_sum_v));
   }
 }
@@ -303,11 +303,11 @@ void single_vector_rows(In input, ElementT<V>* output, size_t rows, size_t n) {
     const In x = input_at(input, r, n, 0);
     ElementT<V>* y = output + r * n;
     // The row max, with NaN lanes and padding read as -inf (as row_max does).
-    const Vec row = whole ? read<V>(x) : read_partial<V>(x, n, minus_inf);
+    const Vec row = whole ? read<V>(x) : read_partial<V>(x, 0, n, minus_inf);
     const Scalar max = horizontal_max<V>(V::max(row, minus_inf));
     const Vec max_v = V::set1(max);
     // x - max, the padding made 0 so that it takes exp's fast path with the rest.
-    const Vec shifted = V::sub(whole ? row : read_partial<V>(x, n, max_v), max_v);
+    const Vec shifted = V::sub(whole ? row : read_partial<V>(x, 0, n, max_v), max_v);
     // e^(x - max) with the padding's lanes zeroed, summed in double as row_sum_exp does.
     Vec e = exp_nonpositive<V>(shifted);
     if (!whole) e = V::keep_first(e, n);
@@ -341,8 +341,8 @@ SIMD_SOFTMAX_ALWAYS_INLINE void stream_row_result(In x, const typename V::Scalar
   if constexpr (kLog) {
     const Scalar log_sum = static_cast<Scalar>(reduced);
     const Vec max_v = V::set1(max), log_sum_v = V::set1(log_sum);
-    stream_row<V>(y, n, [&](size_t i) { return V::sub(V::sub(read<V>(x + i), max_v), log_sum_v); },
-                  [&](size_t i) { return (read_one<V>(x + i) - max) - log_sum; });
+    stream_row<V>(y, n, [&](size_t i) { return V::sub(V::sub(read<V>(x, i), max_v), log_sum_v); },
+                  [&](size_t i) { return (read_one<V>(x, i) - max) - log_sum; });
   } else {
     (void)x, (void)max;
     const Scalar scale = static_cast<Scalar>(1.0 / reduced);
