@@ -41,6 +41,12 @@ inline InputFilter advanced(InputFilter filter, size_t elements) {
   return filter;
 }
 
+// The filter moved on by `rows` rows.
+inline InputFilter advanced_rows(InputFilter filter, size_t rows) {
+  if (filter.mask != nullptr) filter.mask += rows * filter.mask_row_stride;
+  return filter;
+}
+
 // The elements of row `row` that take part under the causal bound: [0, bound).
 size_t causal_bound(const JobOptions& options, size_t row, size_t dim_size);
 

@@ -11,6 +11,9 @@
 namespace simd_softmax {
 namespace {
 
+// Scratch rows up to this many elements live on the stack (4 KiB of float32), longer ones on the heap.
+constexpr size_t kStackScratchElements = 1024;
+
 // Asks for the cache lines of [p, p + bytes) to be brought into L2 (no-op where the compiler has no hint).
 inline void prefetch_to_l2(const void* p, size_t bytes) {
 #if defined(__GNUC__) || defined(__clang__)
@@ -20,41 +23,52 @@ inline void prefetch_to_l2(const void* p, size_t bytes) {
 #endif
 }
 
-// The rows kernel of the plan's variant over `rows` rows of `length` elements.
+// The rows kernel of the plan's variant over `rows` rows of `length` elements, row_stride apart.
 template <class Element>
 void run_rows_kernel(const OpKernels<Element>& op, Variant variant, const Element* input, Element* output, size_t rows,
-                     size_t length, Compute<Element>* scratch, const InputFilter* filter) {
+                     size_t length, size_t row_stride, Compute<Element>* scratch, const InputFilter* filter) {
   switch (variant) {
-    case Variant::kRowsSingleVector: return op.rows_single_vector(input, output, rows, length, filter);
-    case Variant::kRowsStreamedChunked: return op.rows_streamed_chunked(input, output, rows, length, filter);
-    case Variant::kRowsThreePass: return op.rows_three_pass(input, output, rows, length, scratch, filter);
-    default: return op.rows_streamed(input, output, rows, length, scratch, filter);
+    case Variant::kRowsSingleVector: return op.rows_single_vector(input, output, rows, length, row_stride, filter);
+    case Variant::kRowsStreamedChunked: return op.rows_streamed_chunked(input, output, rows, length, row_stride, filter);
+    case Variant::kRowsThreePass: return op.rows_three_pass(input, output, rows, length, row_stride, scratch, filter);
+    default: return op.rows_streamed(input, output, rows, length, row_stride, scratch, filter);
   }
 }
 
-// Scratch rows up to this many elements live on the stack (4 KiB of float32), longer ones on the heap.
-constexpr size_t kStackScratchElements = 1024;
-
-// A row the kernels left NaN, or a causal row they did not reach in full (`length` of its
-// dim_size elements computed): elements past the bound become NaN where the row is NaN, else what
-// an element taking no part gives; under fullyMasked 'zero', a row none of whose elements takes part
-// (its filtered max -inf, no NaN taking part) becomes that whole.
+// A row whose elements [first, last) the kernels computed (all of them for a plain row; a causal
+// row's first ones; a padding mask's kept range): the others become NaN where the row is NaN, else
+// what an element taking no part gives; under fullyMasked 'zero', a row none of whose elements
+// takes part (its filtered max -inf, no NaN taking part) becomes that whole. `filter`: the one the
+// kernels read [first, last) through (null: as it is).
 template <class Element>
-void finish_row(const SoftmaxJob& job, const SegmentKernels<Element>& segments, size_t row, size_t length) {
-  const Element* x = static_cast<const Element*>(job.input) + row * job.dim_size;
+void finish_row(const SoftmaxJob& job, const SegmentKernels<Element>& segments, size_t row, size_t first, size_t last,
+                const InputFilter* filter) {
+  const Element* x = static_cast<const Element*>(job.input) + row * job.dim_size + first;
   Element* y = static_cast<Element*>(job.output) + row * job.dim_size;
-  const bool nan_row = length == 0 || is_nan(y[0]);
-  if (length < job.dim_size) fill_line(y + length, job.dim_size - length, 1, nan_row ? Fill::kNaN : dropped_fill(job));
+  const bool nan_row = last == first || is_nan(y[first]);
+  const Fill outside = nan_row ? Fill::kNaN : dropped_fill(job);
+  if (first > 0) fill_line(y, first, 1, outside);
+  if (last < job.dim_size) fill_line(y + last, job.dim_size - last, 1, outside);
   if (!nan_row || !job.options.zero_fully_masked) return;
-  if (length > 0) {
-    const InputFilter row_own = row_filter(job, row);
-    const InputFilter* filter = filters_input(job.options) ? &row_own : nullptr;
-    if (segments.row_stats(x, nullptr, length, filter).max != -std::numeric_limits<double>::infinity()) return;
-    if (has_kept_nan(x, length, 1, filter == nullptr ? nullptr : filter->mask, filter == nullptr ? 0 : filter->mask_step)) {
+  if (last > first) {
+    if (segments.row_stats(x, nullptr, last - first, filter).max != -std::numeric_limits<double>::infinity()) return;
+    if (has_kept_nan(x, last - first, 1, filter == nullptr ? nullptr : filter->mask, filter == nullptr ? 0 : filter->mask_step)) {
       return;
     }
   }
   fill_line(y, job.dim_size, 1, dropped_fill(job));
+}
+
+// Where a mask row (n bytes at `bytes`, step apart) keeps one contiguous range of elements,
+// [*first, *last) (empty: first == last); false where it keeps two or more.
+inline bool kept_range(const uint8_t* bytes, size_t step, size_t n, size_t* first, size_t* last) {
+  size_t i = 0;
+  while (i < n && bytes[i * step] == 0) ++i;
+  *first = i;
+  while (i < n && bytes[i * step] != 0) ++i;
+  *last = i;
+  while (i < n && bytes[i * step] == 0) ++i;
+  return i == n;
 }
 
 // Columns [column, column + columns) of slice outer_index after the kernel, under fullyMasked
@@ -101,30 +115,38 @@ void run_typed(const SoftmaxJob& job, const TypedKernels<Element>& kernels, cons
     Compute<Element>* scratch = plan.scratch_elements == 0 ? nullptr
                                 : heap_scratch.empty()     ? stack_scratch
                                                            : heap_scratch.data();
-    // Last dim: units are rows. `length` elements of `rows` rows from `row` on.
-    auto run_rows = [&](size_t row, size_t rows, size_t length, const InputFilter* filter) {
-      const Element* first_input = input + row * job.dim_size;
-      Element* first_output = output + row * job.dim_size;
-      if (length != job.dim_size) {
-        // A causal row's first elements: the kernels step from row to row by the row's length.
-        return run_rows_kernel(op, plan.variant, first_input, first_output, 1, length, scratch, filter);
-      }
-      run_rows_kernel(op, plan.variant, first_input, first_output, rows, length, scratch, filter);
+    // Last dim: units are rows. Elements [first, last) of `rows` rows from `row` on.
+    auto run_rows = [&](size_t row, size_t rows, size_t first, size_t last, const InputFilter* filter) {
+      const size_t at = row * job.dim_size + first;
+      run_rows_kernel(op, plan.variant, input + at, output + at, rows, last - first, job.dim_size, scratch, filter);
     };
-    if (!options_on) return run_rows(begin, end - begin, job.dim_size, nullptr);
+    if (!options_on) return run_rows(begin, end - begin, 0, job.dim_size, nullptr);
     // With options: runs of rows whose mask bytes lie at one stride from each other, each causal
     // row on its own (its bound), then the rows the kernels left NaN or did not reach in full.
     for (size_t row = begin; row < end;) {
       const InputFilter filter = row_filter(job, row);
       const size_t rows = options.causal ? 1 : mask_run(options.mask.outer_dims, row, end);
-      const size_t length = causal_bound(options, row, job.dim_size);
+      size_t first = 0, last = causal_bound(options, row, job.dim_size);
+      const InputFilter* used = filtered ? &filter : nullptr;
+      // Rows that share one mask row keeping one range of elements (a padding mask) compute that
+      // range as it is, and write the rest: no mask to read, no exponential of a masked element.
+      InputFilter unmasked = filter;
+      if (filter.mask != nullptr && (rows == 1 || filter.mask_row_stride == 0) &&
+          kept_range(filter.mask, filter.mask_step, last, &first, &last)) {
+        unmasked.mask = nullptr;
+        used = unmasked.temperature != 1.0 ? &unmasked : nullptr;
+      }
       // A causal row runs alone, so the kernel cannot fetch the next row ahead as it does within a
       // call: ask for the next row's kept elements now, to arrive while this row computes.
       if (options.causal && row + 1 < end) {
         prefetch_to_l2(input + (row + 1) * job.dim_size, causal_bound(options, row + 1, job.dim_size) * sizeof(Element));
       }
-      if (length > 0) run_rows(row, rows, length, filtered ? &filter : nullptr);
-      for (size_t r = row; r < row + rows; ++r) finish_row(job, kernels.segments, r, length);
+      if (last > first) run_rows(row, rows, first, last, used);
+      for (size_t r = row; r < row + rows; ++r) {
+        // Rows of a run with a mask row each need their own for the check (their bytes differ).
+        InputFilter own = used == &filter ? advanced_rows(filter, r - row) : InputFilter{};
+        finish_row(job, kernels.segments, r, first, last, used == &filter ? &own : used);
+      }
       row += rows;
     }
     return;

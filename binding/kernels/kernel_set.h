@@ -72,13 +72,14 @@ enum class ColumnApply {
 // that reads the input takes a filter last (see InputFilter; null for plain jobs).
 template <class Scalar>
 struct OpKernels {
-  // `rows` contiguous rows of `row_length` elements: row r is input[r * row_length ...].
-  using RowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length,
+  // `rows` rows of `row_length` elements, row_stride elements apart: row r is input[r * row_stride ...]
+  // (row_stride > row_length: the first elements of longer rows, whose others the caller writes).
+  using RowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length, size_t row_stride,
                               const InputFilter* filter);
   // The same, with scratch of row_length compute elements where the plan has scratch_elements
   // (softmax whose exponentials cannot stay in the output), else null.
   using ScratchRowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length,
-                                     Compute<Scalar>* scratch, const InputFilter* filter);
+                                     size_t row_stride, Compute<Scalar>* scratch, const InputFilter* filter);
   // Columns [0, columns) of one {dim_size, inner} slice: element (k, c) is input[k * inner + c].
   using ColumnsKernel = void (*)(const Scalar* input, Scalar* output, size_t dim_size, size_t inner,
                                  size_t columns, const InputFilter* filter);

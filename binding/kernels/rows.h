@@ -148,8 +148,8 @@ double row_log_sum(In x, size_t n, typename V::Scalar max, const ElementT<V>* ne
 // fetch behind. Bitwise the same results either way.
 template <class Element>
 SIMD_SOFTMAX_ALWAYS_INLINE const Element* next_row_to_prefetch(const Element* x, size_t r, size_t rows,
-                                                               size_t row_length) {
-  return r + 1 < rows && row_length * sizeof(Element) <= kPrefetchMaxRowBytes ? x + row_length : nullptr;
+                                                               size_t row_length, size_t row_stride) {
+  return r + 1 < rows && row_length * sizeof(Element) <= kPrefetchMaxRowBytes ? x + row_stride : nullptr;
 }
 
 // y = exps * scale over a row: in place where the output holds the exponentials (exps == y), else
@@ -257,14 +257,14 @@ void row_stats_chunked(In x, size_t n, typename V::Scalar* max_out, double* sum_
 // the exponentials in the output, or for half precision in `scratch`, row_length float32 elements),
 // pass 3 the scaling (softmax) or (x - max) - log(sum).
 template <class V, bool kLog, class In>
-void three_pass_rows(In input, ElementT<V>* output, size_t rows, size_t row_length,
+void three_pass_rows(In input, ElementT<V>* output, size_t rows, size_t row_length, size_t row_stride,
                      typename V::Scalar* scratch) {
   using Scalar = typename V::Scalar;
   using Element = ElementT<V>;
   const bool prefetch_log_output = kLog && row_length * sizeof(Element) <= kPrefetchOutputMaxRowBytes;
   for (size_t r = 0; r < rows; ++r) {
-    const In x = input_at(input, r, row_length, 0);
-    Element* y = output + r * row_length;
+    const In x = input_at(input, r, row_stride, 0);
+    Element* y = output + r * row_stride;
     Scalar* exps = nullptr;
     if constexpr (!kLog) {
       if constexpr (kStoresExpInOutput<Element>) {
@@ -278,7 +278,7 @@ void three_pass_rows(In input, ElementT<V>* output, size_t rows, size_t row_leng
     const Scalar max = row_max<V>(x, row_length);
     // Pass 2 and 3: log-softmax takes log(sum of e^(x - max)), then writes (x - max) - log(sum);
     // softmax stores each e^(x - max) on the way to the sum, then scales them by 1 / sum into y.
-    const Element* next_row = next_row_to_prefetch(address_of(x), r, rows, row_length);
+    const Element* next_row = next_row_to_prefetch(address_of(x), r, rows, row_length, row_stride);
     if constexpr (kLog) {
       const double log_sum = row_log_sum<V>(x, row_length, max, next_row, prefetch_log_output ? y : nullptr);
       row_log_normalize<V>(x, y, row_length, max, static_cast<Scalar>(log_sum));
@@ -294,14 +294,14 @@ void three_pass_rows(In input, ElementT<V>* output, size_t rows, size_t row_leng
 // read back by a vector load waits for the store to complete: a [1, 10] row took about 50 ns that
 // way. Bitwise the same results as the passes below (the same operations on each lane).
 template <class V, bool kLog, class In>
-void single_vector_rows(In input, ElementT<V>* output, size_t rows, size_t n) {
+void single_vector_rows(In input, ElementT<V>* output, size_t rows, size_t n, size_t row_stride) {
   using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;
   const bool whole = n == V::kLanes;
   const Vec minus_inf = V::set1(-std::numeric_limits<Scalar>::infinity());
   for (size_t r = 0; r < rows; ++r) {
-    const In x = input_at(input, r, n, 0);
-    ElementT<V>* y = output + r * n;
+    const In x = input_at(input, r, row_stride, 0);
+    ElementT<V>* y = output + r * row_stride;
     // The row max, with NaN lanes and padding read as -inf (as row_max does).
     const Vec row = whole ? read<V>(x) : read_partial<V>(x, 0, n, minus_inf);
     const Scalar max = horizontal_max<V>(V::max(row, minus_inf));
@@ -357,16 +357,16 @@ SIMD_SOFTMAX_ALWAYS_INLINE void stream_row_result(In x, const typename V::Scalar
 // (row_length elements) instead of the output; log-softmax needs no scratch (it may be null).
 // Bitwise the same results as three_pass_rows.
 template <class V, bool kLog, class In>
-void streamed_rows(In input, ElementT<V>* output, size_t rows, size_t row_length,
+void streamed_rows(In input, ElementT<V>* output, size_t rows, size_t row_length, size_t row_stride,
                    typename V::Scalar* scratch) {
   using Scalar = typename V::Scalar;
   for (size_t r = 0; r < rows; ++r) {
-    const In x = input_at(input, r, row_length, 0);
+    const In x = input_at(input, r, row_stride, 0);
     // Pass 1: the row max.
     const Scalar max = row_max<V>(x, row_length);
     // Pass 2: log(sum of e^(x - max)) for log-softmax; the sum for softmax, keeping each e^(x - max)
     // in scratch.
-    const ElementT<V>* next_row = next_row_to_prefetch(address_of(x), r, rows, row_length);
+    const ElementT<V>* next_row = next_row_to_prefetch(address_of(x), r, rows, row_length, row_stride);
     double reduced;
     if constexpr (kLog) {
       reduced = row_log_sum<V>(x, row_length, max, next_row);
@@ -374,7 +374,7 @@ void streamed_rows(In input, ElementT<V>* output, size_t rows, size_t row_length
       reduced = row_sum_exp<V, true>(x, scratch, row_length, max, next_row);
     }
     // Pass 3, streamed.
-    stream_row_result<V, kLog>(x, scratch, output + r * row_length, row_length, max, reduced);
+    stream_row_result<V, kLog>(x, scratch, output + r * row_stride, row_length, max, reduced);
   }
   // Streaming stores are weakly ordered: make them visible before the caller reads the output.
   V::stream_fence();
@@ -384,17 +384,17 @@ void streamed_rows(In input, ElementT<V>* output, size_t rows, size_t row_length
 // chunks (row_stats_chunked), for rows too long to stay in L2 between passes 1 and 2. The same
 // results as streamed_rows up to rounding.
 template <class V, class In>
-void streamed_chunked_log_rows(In input, ElementT<V>* output, size_t rows, size_t row_length) {
+void streamed_chunked_log_rows(In input, ElementT<V>* output, size_t rows, size_t row_length, size_t row_stride) {
   using Scalar = typename V::Scalar;
   for (size_t r = 0; r < rows; ++r) {
-    const In x = input_at(input, r, row_length, 0);
+    const In x = input_at(input, r, row_stride, 0);
     Scalar max;
     double sum, rest;
     // Passes 1 and 2 in one sweep of chunks.
     row_stats_chunked<V>(x, row_length, &max, &sum, &rest);
     const double log_sum = kTracksRest<V> ? log_of_sum(sum, rest) : std::log(sum);
     // Pass 3, streamed.
-    stream_row_result<V, true>(x, nullptr, output + r * row_length, row_length, max, log_sum);
+    stream_row_result<V, true>(x, nullptr, output + r * row_stride, row_length, max, log_sum);
   }
   V::stream_fence();
 }

@@ -165,16 +165,16 @@ void test_rows(const KernelSet& set, bool narrow, bool log) {
             const Variant variants[] = {
                 {"rows.single_vector", n <= lanes,
                  [](const OpKernels<Element>& o, const Element* x, Element* y, size_t rows, size_t len, Compute<Element>*,
-                    const InputFilter* f) { o.rows_single_vector(x, y, rows, len, f); }},
+                    const InputFilter* f) { o.rows_single_vector(x, y, rows, len, len, f); }},
                 {"rows.three_pass", true,
                  [](const OpKernels<Element>& o, const Element* x, Element* y, size_t rows, size_t len, Compute<Element>* s,
-                    const InputFilter* f) { o.rows_three_pass(x, y, rows, len, s, f); }},
+                    const InputFilter* f) { o.rows_three_pass(x, y, rows, len, len, s, f); }},
                 {"rows.streamed", true,
                  [](const OpKernels<Element>& o, const Element* x, Element* y, size_t rows, size_t len, Compute<Element>* s,
-                    const InputFilter* f) { o.rows_streamed(x, y, rows, len, s, f); }},
+                    const InputFilter* f) { o.rows_streamed(x, y, rows, len, len, s, f); }},
                 {"rows.streamed_chunked", log,
                  [](const OpKernels<Element>& o, const Element* x, Element* y, size_t rows, size_t len, Compute<Element>*,
-                    const InputFilter* f) { o.rows_streamed_chunked(x, y, rows, len, f); }},
+                    const InputFilter* f) { o.rows_streamed_chunked(x, y, rows, len, len, f); }},
             };
             for (const Variant& variant : variants) {
               if (!variant.usable) continue;
