@@ -135,6 +135,7 @@ interface Scenario {
   dtype: Dtype;
   log: boolean;
   maskShape?: number[]; // broadcast mask of this shape (random bits)
+  padding?: boolean; // instead, each last-dim row of the mask keeps one range (the first row keeps none)
   keep?: number; // the fraction of mask bytes that are 1
   causal?: number;
   temperature?: number;
@@ -211,6 +212,15 @@ function build(s: Scenario) {
   if (s.maskShape !== undefined) {
     const maskNumel = s.maskShape.reduce((a, b) => a * b, 1);
     data = Uint8Array.from({ length: maskNumel }, () => (random() < (s.keep ?? 0.7) ? 1 + Math.floor(random() * 255) : 0));
+    if (s.padding) {
+      const length = s.maskShape[s.maskShape.length - 1];
+      for (let row = 0; row < maskNumel / length; row++) {
+        // Right padding, left padding, both, or (the first row) nothing kept.
+        const first = row === 0 ? 0 : row % 3 === 1 ? 0 : Math.floor(random() * length / 2);
+        const last = row === 0 ? 0 : row % 3 === 2 ? length : first + 1 + Math.floor(random() * (length - first - 1));
+        for (let j = 0; j < length; j++) data[row * length + j] = j >= first && j < last ? 1 : 0;
+      }
+    }
     options.mask = { data, shape: s.maskShape };
   }
   if (s.causal !== undefined) options.causal = { diagonal: s.causal };
@@ -243,6 +253,10 @@ for (const dtype of ['float32', 'float64', 'float16', 'bfloat16'] as const) {
       { shape: [6, 50, 3, 20], dim: 1, dtype, log, maskShape: [50, 1, 20], temperature: 0.8 },
       { shape: [300, 70], dim: 0, dtype, log, maskShape: [300, 70], keep: 0.05, zero: true },
       { shape: [2, 6000], dim: 1, dtype, log, maskShape: [2, 6000], keep: 0.5, temperature: 0.9, zero: true },
+      // Padding masks (one kept range per sequence, none for one): computed as shorter rows.
+      { shape: [4, 3, 8, 40], dim: 3, dtype, log, maskShape: [4, 1, 1, 40], padding: true, zero: true },
+      { shape: [4, 3, 8, 40], dim: 3, dtype, log, maskShape: [4, 1, 1, 40], padding: true, temperature: 0.6 },
+      { shape: [4, 3, 40, 40], dim: 3, dtype, log, maskShape: [4, 1, 1, 40], padding: true, causal: 0, zero: true },
     );
   }
 }

@@ -14,41 +14,36 @@ namespace {
 // Scratch rows up to this many elements live on the stack (4 KiB of float32), longer ones on the heap.
 constexpr size_t kStackScratchElements = 1024;
 
-// Asks for the cache lines of [p, p + bytes) to be brought into L2 (no-op where the compiler has no hint).
-inline void prefetch_to_l2(const void* p, size_t bytes) {
-#if defined(__GNUC__) || defined(__clang__)
-  for (size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(static_cast<const char*>(p) + offset, 0, 2);
-#else
-  (void)p, (void)bytes;
-#endif
-}
-
 // The rows kernel of the plan's variant over `rows` rows of `length` elements, row_stride apart.
+// (growth: each row one element longer than the one before, see OpKernels::RowsKernel).
 template <class Element>
 void run_rows_kernel(const OpKernels<Element>& op, Variant variant, const Element* input, Element* output, size_t rows,
-                     size_t length, size_t row_stride, Compute<Element>* scratch, const InputFilter* filter) {
+                     size_t length, size_t row_stride, size_t growth, Compute<Element>* scratch,
+                     const InputFilter* filter) {
   switch (variant) {
-    case Variant::kRowsSingleVector: return op.rows_single_vector(input, output, rows, length, row_stride, filter);
-    case Variant::kRowsStreamedChunked: return op.rows_streamed_chunked(input, output, rows, length, row_stride, filter);
-    case Variant::kRowsThreePass: return op.rows_three_pass(input, output, rows, length, row_stride, scratch, filter);
-    default: return op.rows_streamed(input, output, rows, length, row_stride, scratch, filter);
+    case Variant::kRowsSingleVector: return op.rows_single_vector(input, output, rows, length, row_stride, growth, filter);
+    case Variant::kRowsStreamedChunked:
+      return op.rows_streamed_chunked(input, output, rows, length, row_stride, growth, filter);
+    case Variant::kRowsThreePass: return op.rows_three_pass(input, output, rows, length, row_stride, growth, scratch, filter);
+    default: return op.rows_streamed(input, output, rows, length, row_stride, growth, scratch, filter);
   }
 }
 
 // A row whose elements [first, last) the kernels computed (all of them for a plain row; a causal
-// row's first ones; a padding mask's kept range): the others become NaN where the row is NaN, else
+// row's first ones, its tail written too: tail_written; a padding mask's kept range): the others
+// become NaN where the row is NaN, else
 // what an element taking no part gives; under fullyMasked 'zero', a row none of whose elements
 // takes part (its filtered max -inf, no NaN taking part) becomes that whole. `filter`: the one the
 // kernels read [first, last) through (null: as it is).
 template <class Element>
 void finish_row(const SoftmaxJob& job, const SegmentKernels<Element>& segments, size_t row, size_t first, size_t last,
-                const InputFilter* filter) {
+                const InputFilter* filter, bool tail_written = false) {
   const Element* x = static_cast<const Element*>(job.input) + row * job.dim_size + first;
   Element* y = static_cast<Element*>(job.output) + row * job.dim_size;
   const bool nan_row = last == first || is_nan(y[first]);
   const Fill outside = nan_row ? Fill::kNaN : dropped_fill(job);
   if (first > 0) fill_line(y, first, 1, outside);
-  if (last < job.dim_size) fill_line(y + last, job.dim_size - last, 1, outside);
+  if (last < job.dim_size && !(tail_written && last > first)) fill_line(y + last, job.dim_size - last, 1, outside);
   if (!nan_row || !job.options.zero_fully_masked) return;
   if (last > first) {
     if (segments.row_stats(x, nullptr, last - first, filter).max != -std::numeric_limits<double>::infinity()) return;
@@ -115,36 +110,53 @@ void run_typed(const SoftmaxJob& job, const TypedKernels<Element>& kernels, cons
     Compute<Element>* scratch = plan.scratch_elements == 0 ? nullptr
                                 : heap_scratch.empty()     ? stack_scratch
                                                            : heap_scratch.data();
-    // Last dim: units are rows. Elements [first, last) of `rows` rows from `row` on.
-    auto run_rows = [&](size_t row, size_t rows, size_t first, size_t last, const InputFilter* filter) {
+    // Last dim: units are rows. Elements [first, last) of `rows` rows from `row` on (growth 1: each
+    // row one element longer than the one before).
+    auto run_rows = [&](size_t row, size_t rows, size_t first, size_t last, const InputFilter* filter, size_t growth = 0) {
       const size_t at = row * job.dim_size + first;
-      run_rows_kernel(op, plan.variant, input + at, output + at, rows, last - first, job.dim_size, scratch, filter);
+      run_rows_kernel(op, plan.variant, input + at, output + at, rows, last - first, job.dim_size, growth, scratch, filter);
     };
     if (!options_on) return run_rows(begin, end - begin, 0, job.dim_size, nullptr);
-    // With options: runs of rows whose mask bytes lie at one stride from each other, each causal
-    // row on its own (its bound), then the rows the kernels left NaN or did not reach in full.
+    // With options: runs of rows whose mask bytes lie at one stride from each other (and, causal,
+    // in one matrix), then the rows the kernels left NaN or did not reach in full.
     for (size_t row = begin; row < end;) {
       const InputFilter filter = row_filter(job, row);
-      const size_t rows = options.causal ? 1 : mask_run(options.mask.outer_dims, row, end);
-      size_t first = 0, last = causal_bound(options, row, job.dim_size);
+      size_t rows = mask_run(options.mask.outer_dims, row, end);
       const InputFilter* used = filtered ? &filter : nullptr;
+      if (options.causal) {
+        // The rest of this row's matrix: row i keeps i + diagonal + 1 elements, one more than the
+        // row before, so one call computes them (growth 1) after the rows that keep none.
+        rows = std::min(rows, options.causal_rows - row % options.causal_rows);
+        size_t skipped = 0;
+        while (skipped < rows && causal_bound(options, row + skipped, job.dim_size) == 0) ++skipped;
+        if (skipped < rows) {
+          const InputFilter moved = advanced_rows(filter, skipped);
+          run_rows(row + skipped, rows - skipped, 0, causal_bound(options, row + skipped, job.dim_size),
+                   filtered ? &moved : nullptr, 1);
+        }
+        for (size_t r = row; r < row + rows; ++r) {
+          const InputFilter own = advanced_rows(filter, r - row);
+          finish_row(job, kernels.segments, r, 0, causal_bound(options, r, job.dim_size), filtered ? &own : nullptr, true);
+        }
+        row += rows;
+        continue;
+      }
+      size_t first = 0, last = job.dim_size;
       // Rows that share one mask row keeping one range of elements (a padding mask) compute that
       // range as it is, and write the rest: no mask to read, no exponential of a masked element.
       InputFilter unmasked = filter;
+      size_t kept_first, kept_last;
       if (filter.mask != nullptr && (rows == 1 || filter.mask_row_stride == 0) &&
-          kept_range(filter.mask, filter.mask_step, last, &first, &last)) {
+          kept_range(filter.mask, filter.mask_step, job.dim_size, &kept_first, &kept_last)) {
+        first = kept_first;
+        last = kept_last;
         unmasked.mask = nullptr;
         used = unmasked.temperature != 1.0 ? &unmasked : nullptr;
-      }
-      // A causal row runs alone, so the kernel cannot fetch the next row ahead as it does within a
-      // call: ask for the next row's kept elements now, to arrive while this row computes.
-      if (options.causal && row + 1 < end) {
-        prefetch_to_l2(input + (row + 1) * job.dim_size, causal_bound(options, row + 1, job.dim_size) * sizeof(Element));
       }
       if (last > first) run_rows(row, rows, first, last, used);
       for (size_t r = row; r < row + rows; ++r) {
         // Rows of a run with a mask row each need their own for the check (their bytes differ).
-        InputFilter own = used == &filter ? advanced_rows(filter, r - row) : InputFilter{};
+        const InputFilter own = used == &filter ? advanced_rows(filter, r - row) : InputFilter{};
         finish_row(job, kernels.segments, r, first, last, used == &filter ? &own : used);
       }
       row += rows;

@@ -72,14 +72,17 @@ enum class ColumnApply {
 // that reads the input takes a filter last (see InputFilter; null for plain jobs).
 template <class Scalar>
 struct OpKernels {
-  // `rows` rows of `row_length` elements, row_stride elements apart: row r is input[r * row_stride ...]
-  // (row_stride > row_length: the first elements of longer rows, whose others the caller writes).
+  // `rows` rows, row_stride elements apart: row r is input[r * row_stride ...], of row_length + r *
+  // growth elements, at most row_stride. Growth 1 (the rows of a causal mask): each row's elements
+  // past its length are written too (NaN where the row is NaN, else 0, log-softmax -inf). Growth 0
+  // with row_length < row_stride: the first elements of longer rows, whose others the caller writes.
   using RowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length, size_t row_stride,
-                              const InputFilter* filter);
+                              size_t growth, const InputFilter* filter);
   // The same, with scratch of row_length compute elements where the plan has scratch_elements
   // (softmax whose exponentials cannot stay in the output), else null.
   using ScratchRowsKernel = void (*)(const Scalar* input, Scalar* output, size_t rows, size_t row_length,
-                                     size_t row_stride, Compute<Scalar>* scratch, const InputFilter* filter);
+                                     size_t row_stride, size_t growth, Compute<Scalar>* scratch,
+                                     const InputFilter* filter);
   // Columns [0, columns) of one {dim_size, inner} slice: element (k, c) is input[k * inner + c].
   using ColumnsKernel = void (*)(const Scalar* input, Scalar* output, size_t dim_size, size_t inner,
                                  size_t columns, const InputFilter* filter);

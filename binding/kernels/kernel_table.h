@@ -18,23 +18,26 @@ namespace SIMD_SOFTMAX_ISA_NAMESPACE {
 // The table's entries: each kernel on the plain input, or through the job's filter (with_input).
 template <class V, bool kLog>
 void rows_single_vector_entry(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t n, size_t stride,
-                              const InputFilter* filter) {
-  with_input<V>(input, filter, [&](const auto& in) { single_vector_rows<V, kLog>(in, output, rows, n, stride); });
+                              size_t growth, const InputFilter* filter) {
+  with_input<V>(input, filter, [&](const auto& in) { single_vector_rows<V, kLog>(in, output, rows, n, stride, growth); });
 }
 template <class V, bool kLog>
 void rows_three_pass_entry(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t n, size_t stride,
-                           typename V::Scalar* scratch, const InputFilter* filter) {
-  with_input<V>(input, filter, [&](const auto& in) { three_pass_rows<V, kLog>(in, output, rows, n, stride, scratch); });
+                           size_t growth, typename V::Scalar* scratch, const InputFilter* filter) {
+  with_input<V>(input, filter,
+                [&](const auto& in) { three_pass_rows<V, kLog>(in, output, rows, n, stride, growth, scratch); });
 }
 template <class V, bool kLog>
 void rows_streamed_entry(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t n, size_t stride,
-                         typename V::Scalar* scratch, const InputFilter* filter) {
-  with_input<V>(input, filter, [&](const auto& in) { streamed_rows<V, kLog>(in, output, rows, n, stride, scratch); });
+                         size_t growth, typename V::Scalar* scratch, const InputFilter* filter) {
+  with_input<V>(input, filter,
+                [&](const auto& in) { streamed_rows<V, kLog>(in, output, rows, n, stride, growth, scratch); });
 }
 template <class V>
 void rows_streamed_chunked_entry(const ElementT<V>* input, ElementT<V>* output, size_t rows, size_t n, size_t stride,
-                                 const InputFilter* filter) {
-  with_input<V>(input, filter, [&](const auto& in) { streamed_chunked_log_rows<V>(in, output, rows, n, stride); });
+                                 size_t growth, const InputFilter* filter) {
+  with_input<V>(input, filter,
+                [&](const auto& in) { streamed_chunked_log_rows<V>(in, output, rows, n, stride, growth); });
 }
 template <class V, bool kLog>
 void columns_three_pass_entry(const ElementT<V>* input, ElementT<V>* output, size_t dim_size, size_t inner,

@@ -253,16 +253,34 @@ void row_stats_chunked(In x, size_t n, typename V::Scalar* max_out, double* sum_
   if (rest_out != nullptr) *rest_out = rest;
 }
 
+// After a row of growing rows (growth 1: a causal mask) computed its row_length elements: the rest
+// of its row_stride, past the causal bound, written here while the row is in cache: NaN where the row
+// is NaN, else what an element taking no part gives (softmax 0, log-softmax -inf).
+template <class V, bool kLog>
+SIMD_SOFTMAX_ALWAYS_INLINE void write_row_tail(ElementT<V>* y, size_t row_length, size_t row_stride, size_t growth) {
+  using Scalar = typename V::Scalar;
+  if (growth == 0 || row_length >= row_stride) return;
+  const Scalar value = std::isnan(load_element<V>(y)) ? std::numeric_limits<Scalar>::quiet_NaN()
+                       : kLog                         ? -std::numeric_limits<Scalar>::infinity()
+                                                      : Scalar(0);
+  constexpr size_t L = V::kLanes;
+  const typename V::Vec v = V::set1(value);
+  size_t i = row_length;
+  for (; i + L <= row_stride; i += L) V::store(y + i, v);
+  if (i < row_stride) V::store_partial(y + i, row_stride - i, v);
+}
+
 // rows.three_pass: any row length. Pass 1 the max, pass 2 the sum of e^(x - max) (softmax storing
 // the exponentials in the output, or for half precision in `scratch`, row_length float32 elements),
 // pass 3 the scaling (softmax) or (x - max) - log(sum).
 template <class V, bool kLog, class In>
-void three_pass_rows(In input, ElementT<V>* output, size_t rows, size_t row_length, size_t row_stride,
-                     typename V::Scalar* scratch) {
+void three_pass_rows(In input, ElementT<V>* output, size_t rows, size_t first_length, size_t row_stride,
+                     size_t growth, typename V::Scalar* scratch) {
   using Scalar = typename V::Scalar;
   using Element = ElementT<V>;
-  const bool prefetch_log_output = kLog && row_length * sizeof(Element) <= kPrefetchOutputMaxRowBytes;
+  const bool prefetch_log_output = kLog && row_stride * sizeof(Element) <= kPrefetchOutputMaxRowBytes;
   for (size_t r = 0; r < rows; ++r) {
+    const size_t row_length = std::min(row_stride, first_length + r * growth);
     const In x = input_at(input, r, row_stride, 0);
     Element* y = output + r * row_stride;
     Scalar* exps = nullptr;
@@ -286,6 +304,7 @@ void three_pass_rows(In input, ElementT<V>* output, size_t rows, size_t row_leng
       const double sum = row_sum_exp<V, true>(x, exps, row_length, max, next_row);
       row_scale<V>(exps, y, row_length, static_cast<Scalar>(1.0 / sum));
     }
+    write_row_tail<V, kLog>(y, row_length, row_stride, growth);
   }
 }
 
@@ -294,12 +313,14 @@ void three_pass_rows(In input, ElementT<V>* output, size_t rows, size_t row_leng
 // read back by a vector load waits for the store to complete: a [1, 10] row took about 50 ns that
 // way. Bitwise the same results as the passes below (the same operations on each lane).
 template <class V, bool kLog, class In>
-void single_vector_rows(In input, ElementT<V>* output, size_t rows, size_t n, size_t row_stride) {
+void single_vector_rows(In input, ElementT<V>* output, size_t rows, size_t first_length, size_t row_stride,
+                        size_t growth) {
   using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;
-  const bool whole = n == V::kLanes;
   const Vec minus_inf = V::set1(-std::numeric_limits<Scalar>::infinity());
   for (size_t r = 0; r < rows; ++r) {
+    const size_t n = std::min(row_stride, first_length + r * growth);
+    const bool whole = n == V::kLanes;
     const In x = input_at(input, r, row_stride, 0);
     ElementT<V>* y = output + r * row_stride;
     // The row max, with NaN lanes and padding read as -inf (as row_max does).
@@ -328,6 +349,7 @@ void single_vector_rows(In input, ElementT<V>* output, size_t rows, size_t n, si
     } else {
       V::store_partial(y, n, result);
     }
+    write_row_tail<V, kLog>(y, n, row_stride, growth);
   }
 }
 
@@ -357,10 +379,11 @@ SIMD_SOFTMAX_ALWAYS_INLINE void stream_row_result(In x, const typename V::Scalar
 // (row_length elements) instead of the output; log-softmax needs no scratch (it may be null).
 // Bitwise the same results as three_pass_rows.
 template <class V, bool kLog, class In>
-void streamed_rows(In input, ElementT<V>* output, size_t rows, size_t row_length, size_t row_stride,
+void streamed_rows(In input, ElementT<V>* output, size_t rows, size_t first_length, size_t row_stride, size_t growth,
                    typename V::Scalar* scratch) {
   using Scalar = typename V::Scalar;
   for (size_t r = 0; r < rows; ++r) {
+    const size_t row_length = std::min(row_stride, first_length + r * growth);
     const In x = input_at(input, r, row_stride, 0);
     // Pass 1: the row max.
     const Scalar max = row_max<V>(x, row_length);
@@ -375,6 +398,7 @@ void streamed_rows(In input, ElementT<V>* output, size_t rows, size_t row_length
     }
     // Pass 3, streamed.
     stream_row_result<V, kLog>(x, scratch, output + r * row_stride, row_length, max, reduced);
+    write_row_tail<V, kLog>(output + r * row_stride, row_length, row_stride, growth);
   }
   // Streaming stores are weakly ordered: make them visible before the caller reads the output.
   V::stream_fence();
@@ -384,9 +408,11 @@ void streamed_rows(In input, ElementT<V>* output, size_t rows, size_t row_length
 // chunks (row_stats_chunked), for rows too long to stay in L2 between passes 1 and 2. The same
 // results as streamed_rows up to rounding.
 template <class V, class In>
-void streamed_chunked_log_rows(In input, ElementT<V>* output, size_t rows, size_t row_length, size_t row_stride) {
+void streamed_chunked_log_rows(In input, ElementT<V>* output, size_t rows, size_t first_length, size_t row_stride,
+                               size_t growth) {
   using Scalar = typename V::Scalar;
   for (size_t r = 0; r < rows; ++r) {
+    const size_t row_length = std::min(row_stride, first_length + r * growth);
     const In x = input_at(input, r, row_stride, 0);
     Scalar max;
     double sum, rest;
@@ -395,6 +421,7 @@ void streamed_chunked_log_rows(In input, ElementT<V>* output, size_t rows, size_
     const double log_sum = kTracksRest<V> ? log_of_sum(sum, rest) : std::log(sum);
     // Pass 3, streamed.
     stream_row_result<V, true>(x, nullptr, output + r * row_stride, row_length, max, log_sum);
+    write_row_tail<V, true>(output + r * row_stride, row_length, row_stride, growth);
   }
   V::stream_fence();
 }

@@ -287,10 +287,10 @@ void test_rows(const KernelSet& set, bool narrow, bool log) {
             const Element* in = input.data() + offset;
             Element* out = output.data() + offset;
             switch (v.variant) {
-              case RowVariant::kSingleVector: op.rows_single_vector(in, out, rows, length, length, nullptr); break;
-              case RowVariant::kThreePass: op.rows_three_pass(in, out, rows, length, length, log ? nullptr : scratch.data(), nullptr); break;
-              case RowVariant::kStreamed: op.rows_streamed(in, out, rows, length, length, scratch.data(), nullptr); break;
-              case RowVariant::kStreamedChunked: op.rows_streamed_chunked(in, out, rows, length, length, nullptr); break;
+              case RowVariant::kSingleVector: op.rows_single_vector(in, out, rows, length, length, 0, nullptr); break;
+              case RowVariant::kThreePass: op.rows_three_pass(in, out, rows, length, length, 0, log ? nullptr : scratch.data(), nullptr); break;
+              case RowVariant::kStreamed: op.rows_streamed(in, out, rows, length, length, 0, scratch.data(), nullptr); break;
+              case RowVariant::kStreamedChunked: op.rows_streamed_chunked(in, out, rows, length, length, 0, nullptr); break;
             }
             const std::string what = label<Element>(set, narrow ? "narrow " : "wide ") + (log ? "log_softmax " : "softmax ") +
                                      v.name + " " + std::to_string(rows) + " x " + std::to_string(length) + " offset " +

@@ -89,10 +89,10 @@ void run_rows(const OpKernels<Scalar>& op, RowVariant variant, const Scalar* inp
               size_t length) {
   std::vector<Scalar> scratch(length);
   switch (variant) {
-    case RowVariant::kSingleVector: return op.rows_single_vector(input, output, rows, length, length, nullptr);
-    case RowVariant::kThreePass: return op.rows_three_pass(input, output, rows, length, length, nullptr, nullptr);
-    case RowVariant::kStreamed: return op.rows_streamed(input, output, rows, length, length, scratch.data(), nullptr);
-    case RowVariant::kStreamedChunked: return op.rows_streamed_chunked(input, output, rows, length, length, nullptr);
+    case RowVariant::kSingleVector: return op.rows_single_vector(input, output, rows, length, length, 0, nullptr);
+    case RowVariant::kThreePass: return op.rows_three_pass(input, output, rows, length, length, 0, nullptr, nullptr);
+    case RowVariant::kStreamed: return op.rows_streamed(input, output, rows, length, length, 0, scratch.data(), nullptr);
+    case RowVariant::kStreamedChunked: return op.rows_streamed_chunked(input, output, rows, length, length, 0, nullptr);
   }
 }
 
