@@ -1,6 +1,7 @@
 // PyTorch's tensor print format (torch/_tensor_str.py of torch 1.13, default print options):
 // precision 4, summarised past 1000 elements with 3 edge items, lines of at most 80 characters.
 import type { Dtype } from './typed-arrays.js';
+import { stridesOf } from './shape.js';
 
 const PRECISION = 4;
 const THRESHOLD = 1000;
@@ -97,15 +98,6 @@ interface View {
   strides: readonly number[];
 }
 
-function stridesOf(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let stride = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = stride;
-    stride *= shape[d];
-  }
-  return strides;
-}
 
 function subView(view: View, index: number): View {
   return {

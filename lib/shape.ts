@@ -20,3 +20,14 @@ export function splitAroundDim(shape: readonly number[], dim: number): [outer: n
   for (let d = dim + 1; d < shape.length; d++) inner *= shape[d];
   return [outer, shape[dim], inner];
 }
+
+/** Row-major strides (in elements) of a shape. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let stride = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = stride;
+    stride *= shape[d];
+  }
+  return strides;
+}

@@ -8,6 +8,7 @@ import {
 import {
   compare, decode, exactHalfSoftmax, halfMismatches, halfUlpDistance, halfValue, type HalfDtype, loadFixture, normal, roundToHalf, seededRandom,
 } from './helpers.js';
+import { stridesOf } from '../lib/shape.js';
 
 type Dtype = 'float32' | 'float64' | 'float16' | 'bfloat16';
 
@@ -142,16 +143,6 @@ interface Scenario {
   zero?: boolean;
 }
 
-/** Row-major strides of a shape. */
-function stridesOf(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let stride = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = stride;
-    stride *= shape[d];
-  }
-  return strides;
-}
 
 /** Whether element i of `shape` takes part under a mask of maskShape (broadcast) holding `data`. */
 function maskPredicate(shape: readonly number[], maskShape: readonly number[], data: ArrayLike<number>): (i: number) => boolean {

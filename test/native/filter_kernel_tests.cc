@@ -155,6 +155,21 @@ const char* pattern_name(int pattern) {
   return names[pattern];
 }
 
+// The values a filter reads, in memory: element (k, c) of `rows` rows of `length` (row k at
+// input[k * length]), -inf where its mask byte (mask[k * row_stride + c * step]) is 0, else x / T.
+template <class Element>
+std::vector<Element> filtered_values(const std::vector<Element>& input, const std::vector<uint8_t>& mask, size_t rows,
+                                     size_t length, size_t row_stride, size_t step, double temperature) {
+  std::vector<Element> filtered(rows * length);
+  for (size_t k = 0; k < rows; ++k) {
+    for (size_t c = 0; c < length; ++c) {
+      const bool kept = mask[k * row_stride + c * step] != 0;
+      filtered[k * length + c] = kept ? divided(input[k * length + c], temperature) : element_of<Element>(-INFINITY);
+    }
+  }
+  return filtered;
+}
+
 // Rows kernels at the tails of their width: rows whose mask rows are apart (row stride n) or shared
 // (row stride 0), and a mask broadcast along each row (step 0, one byte per row).
 template <class Element>
@@ -170,14 +185,7 @@ void test_rows(const KernelSet& set, bool narrow, bool log) {
           for (double temperature : temperatures<Element>()) {
             const std::vector<Element> input = random_input<Element>(kRows * n);
             const std::vector<uint8_t> mask = mask_bytes(kRows * n, pattern);
-            // The filtered values in memory.
-            std::vector<Element> filtered(kRows * n);
-            for (size_t r = 0; r < kRows; ++r) {
-              for (size_t i = 0; i < n; ++i) {
-                const bool kept = mask[r * row_stride + i * step] != 0;
-                filtered[r * n + i] = kept ? divided(input[r * n + i], temperature) : element_of<Element>(-INFINITY);
-              }
-            }
+            const std::vector<Element> filtered = filtered_values(input, mask, kRows, n, row_stride, step, temperature);
             const InputFilter filter{mask.data(), step, row_stride, temperature};
             std::vector<Compute<Element>> scratch(n);
             struct Variant {
@@ -233,13 +241,7 @@ void test_columns(const KernelSet& set, bool narrow, bool log) {
           const double temperature = temperatures<Element>()[pattern % temperatures<Element>().size()];
           const std::vector<Element> input = random_input<Element>(dim * inner);
           const std::vector<uint8_t> mask = mask_bytes(dim * inner, pattern);
-          std::vector<Element> filtered(dim * inner);
-          for (size_t k = 0; k < dim; ++k) {
-            for (size_t c = 0; c < inner; ++c) {
-              const bool kept = mask[k * row_stride + c * step] != 0;
-              filtered[k * inner + c] = kept ? divided(input[k * inner + c], temperature) : element_of<Element>(-INFINITY);
-            }
-          }
+          const std::vector<Element> filtered = filtered_values(input, mask, dim, inner, row_stride, step, temperature);
           const InputFilter filter{mask.data(), step, row_stride, temperature};
           const std::string what = std::string(set.isa) + " " + dtype_name<Element>() + (narrow ? " narrow " : " wide ") +
                                    (log ? "log_softmax " : "softmax ") + "dim " + std::to_string(dim) + " inner " +
