@@ -31,10 +31,9 @@ void run_rows_kernel(const OpKernels<Element>& op, Variant variant, const Elemen
 
 // A row whose elements [first, last) the kernels computed (all of them for a plain row; a causal
 // row's first ones, its tail written too: tail_written; a padding mask's kept range): the others
-// become NaN where the row is NaN, else
-// what an element taking no part gives; under fullyMasked 'zero', a row none of whose elements
-// takes part (its filtered max -inf, no NaN taking part) becomes that whole. `filter`: the one the
-// kernels read [first, last) through (null: as it is).
+// become NaN where the row is NaN, else what an element taking no part gives; under fullyMasked
+// 'zero', a row none of whose elements takes part (its filtered max -inf, no NaN taking part) becomes
+// that whole. `filter`: the one the kernels read [first, last) through (null: as it is).
 template <class Element>
 void finish_row(const SoftmaxJob& job, const SegmentKernels<Element>& segments, size_t row, size_t first, size_t last,
                 const InputFilter* filter, bool tail_written = false) {
