@@ -46,13 +46,14 @@ struct FilteredInput {
   const uint8_t* mask;  // null: every element takes part
   size_t step;          // 0 or 1
   size_t row_stride;
-  Scalar temperature;  // rounded to the element type
+  Scalar temperature;  // already rounded to the element type
   bool divides;
 
+  // filter.temperature is already rounded to the element type (lib/ rounds it once, from the
+  // caller's number), so converting it to the compute type is exact.
   static FilteredInput of(const ElementT<V>* input, const InputFilter& filter) {
-    const Scalar temperature = one_rounded_to_element<V>(static_cast<Scalar>(filter.temperature));
-    return FilteredInput{input, filter.mask, filter.mask_step, filter.mask_row_stride, temperature,
-                         filter.temperature != 1.0};
+    return FilteredInput{input, filter.mask, filter.mask_step, filter.mask_row_stride,
+                         static_cast<Scalar>(filter.temperature), filter.temperature != 1.0};
   }
   // Element c of this row.
   FilteredInput operator+(size_t c) const {

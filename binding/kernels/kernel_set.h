@@ -55,7 +55,7 @@ struct InputFilter {
   const uint8_t* mask;     // null: every element takes part
   size_t mask_step;        // 0 (one byte for every element of a row) or 1
   size_t mask_row_stride;  // from one row's mask bytes to the next's (0: the rows share them)
-  double temperature;      // 1: no division (x / 1 is x)
+  double temperature;      // already rounded to the element type; 1: no division (x / 1 is x)
 };
 
 // What the last phase over a segment of columns writes (SegmentKernels::column_apply).
