@@ -20,7 +20,7 @@ namespace SIMD_SOFTMAX_ISA_NAMESPACE {
 
 // Largest element of a row, ignoring NaN (a NaN still poisons the row through the sum later).
 template <class V, class In>
-typename V::Scalar row_max(In x, size_t n) {
+typename V::Scalar row_max(const In& x, size_t n) {
   // Through a temperature: the max of the undivided elements, divided once (FilteredInput::undivided).
   if constexpr (IsFiltered<In>::value) {
     if (x.divides) return x.divided_one(row_max<V>(x.undivided(), n));
@@ -53,7 +53,7 @@ typename V::Scalar row_max(In x, size_t n) {
 // pass 3's stores find them there: pass 3 has too little arithmetic to hide the misses, and this
 // pass has the exponentials.
 template <class V, bool kStoreExp, bool kRest = false, class In>
-double row_sum_exp(In x, typename V::Scalar* y, size_t n, typename V::Scalar max,
+double row_sum_exp(const In& x, typename V::Scalar* y, size_t n, typename V::Scalar max,
                    const ElementT<V>* next_row = nullptr, const ElementT<V>* output = nullptr,
                    double* rest = nullptr) {
   using Element = ElementT<V>;
@@ -130,7 +130,7 @@ double row_sum_exp(In x, typename V::Scalar* y, size_t n, typename V::Scalar max
 // Where V tracks the rest and the sum is below 2 (the max alone, the others small), the row is
 // summed again without its 1 and log1p taken (log_of_sum): rows of spread-out logits skip that pass.
 template <class V, class In>
-double row_log_sum(In x, size_t n, typename V::Scalar max, const ElementT<V>* next_row = nullptr,
+double row_log_sum(const In& x, size_t n, typename V::Scalar max, const ElementT<V>* next_row = nullptr,
                    const ElementT<V>* output = nullptr) {
   const double sum = row_sum_exp<V, false>(x, nullptr, n, max, next_row, output);
   if constexpr (kTracksRest<V>) {
@@ -172,7 +172,7 @@ void row_scale_in_place(typename V::Scalar* data, size_t n, typename V::Scalar f
 // segments.softmax_from_input: y = e^(x - max) * factor, the exponentials computed again (for
 // outputs that cannot hold them between the passes).
 template <class V, class In>
-void row_softmax_from_input(In x, ElementT<V>* y, size_t n, typename V::Scalar max,
+void row_softmax_from_input(const In& x, ElementT<V>* y, size_t n, typename V::Scalar max,
                             typename V::Scalar factor) {
   using Vec = typename V::Vec;
   constexpr size_t L = V::kLanes;
@@ -188,7 +188,7 @@ void row_softmax_from_input(In x, ElementT<V>* y, size_t n, typename V::Scalar m
 
 // y = (x - max) - log_sum over a row (the order of torch, so huge |max| loses nothing).
 template <class V, class In>
-void row_log_normalize(In x, ElementT<V>* y, size_t n, typename V::Scalar max,
+void row_log_normalize(const In& x, ElementT<V>* y, size_t n, typename V::Scalar max,
                        typename V::Scalar log_sum) {
   using Vec = typename V::Vec;
   constexpr size_t L = V::kLanes;
@@ -222,7 +222,7 @@ SIMD_SOFTMAX_ALWAYS_INLINE void stream_row(ElementT<V>* y, size_t n, VectorAt ve
 // prefetched into L2. When the max rises, the sum so far moves to the new max, in double. The same
 // values as passes 1 and 2 of three_pass_rows, up to rounding.
 template <class V, class In>
-void row_stats_chunked(In x, size_t n, typename V::Scalar* max_out, double* sum_out,
+void row_stats_chunked(const In& x, size_t n, typename V::Scalar* max_out, double* sum_out,
                        double* rest_out = nullptr) {
   using Scalar = typename V::Scalar;
   constexpr size_t kChunk = kRowChunkBytes / sizeof(ElementT<V>);
@@ -356,7 +356,7 @@ void single_vector_rows(In input, ElementT<V>* output, size_t rows, size_t first
 // The last pass of a streamed row: softmax scratch * (1 / sum), log-softmax (x - max) - log_sum,
 // written with streaming stores. `reduced` is the sum (softmax) or log_sum (log-softmax).
 template <class V, bool kLog, class In>
-SIMD_SOFTMAX_ALWAYS_INLINE void stream_row_result(In x, const typename V::Scalar* scratch,
+SIMD_SOFTMAX_ALWAYS_INLINE void stream_row_result(const In& x, const typename V::Scalar* scratch,
                                                   ElementT<V>* y, size_t n, typename V::Scalar max, double reduced) {
   using Scalar = typename V::Scalar;
   using Vec = typename V::Vec;

@@ -18,7 +18,7 @@ namespace SIMD_SOFTMAX_ISA_NAMESPACE {
 // segments.row_stats: a row segment's max and sum of e^(x - max), also writing each e^(x - max) to
 // exp_output unless it is null (it always is for half precision: see kStoresExpInOutput).
 template <class V, class In>
-SegmentStats segment_stats(In input, ElementT<V>* exp_output, size_t length) {
+SegmentStats segment_stats(const In& input, ElementT<V>* exp_output, size_t length) {
   // Pass 1: the segment max. Pass 2: the sum of e^(x - max), stored when exp_output is given.
   const typename V::Scalar max = row_max<V>(input, length);
   double sum, rest = 0.0;
