@@ -113,16 +113,41 @@ function load(): NativeBinding {
   }
 }
 
-/** One message with what was seen, what was tried and how to build from source. */
+/** The CPU's model name, where the runtime lets us read it (Deno asks for --allow-sys first). */
+function cpuModel(): string {
+  try {
+    return os.cpus()[0]?.model?.trim() || 'unknown CPU';
+  } catch {
+    return 'CPU not readable';
+  }
+}
+
+/**
+ * One message with what was seen, what was tried and what leads to a working install: a missing
+ * binary most often means the install script never ran (skipped or not allowed), so the message
+ * says how to let it run, and how to build by hand.
+ */
 function loadFailureMessage(packageRoot: string, error: unknown): string {
   const target = `${process.platform}-${process.arch}`;
-  const cpu = os.cpus()[0]?.model?.trim() || 'unknown CPU';
   const places = [path.join('build', 'Release'), path.join('build', 'Debug'), path.join('prebuilds', target)];
   const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  return `simd-softmax: no native addon could be loaded for ${target} (${cpu}; Node ${process.versions.node}, ` +
-    `Node-API ${process.versions.napi}). Looked in ${places.join(', ')} under ${packageRoot}: ${reason}. ` +
-    `No prebuilt binary ships for ${target}, or it does not load here. To build from source, install cmake (>= 3.15) and ` +
-    'a C++17 compiler, then run `npm rebuild simd-softmax` (or `npx cmake-js compile` in the package folder).';
+  const missing = reason.startsWith('No native build was found');
+  const deno = (process.versions as Record<string, string | undefined>).deno;
+  const seen = `simd-softmax: no native addon could be loaded for ${target} (${cpuModel()}; ` +
+    `${deno === undefined ? `Node ${process.versions.node}` : `Deno ${deno}`}, Node-API ${process.versions.napi}). ` +
+    `Looked in ${places.join(', ')} under ${packageRoot}: ${reason}.`;
+  if (deno !== undefined && !missing) {
+    return `${seen} Deno loads Node-API addons only with --allow-ffi (and reads the package with --allow-read, ` +
+      '--allow-env and --allow-sys): run with those permissions.';
+  }
+  const why = missing
+    ? ` No prebuilt binary ships for ${target}, and none was built: the package's install script builds it, and it ` +
+      'did not run (installed with --ignore-scripts, or install scripts not allowed: allow this package with ' +
+      '`npm install-scripts approve simd-softmax` or npm\'s allowScripts setting, pnpm\'s onlyBuiltDependencies, ' +
+      "or bun's trustedDependencies), or it failed."
+    : ` The binary for ${target} is there but does not load here.`;
+  return `${seen}${why} To build it now (cmake >= 3.15 and a C++17 compiler): \`npm rebuild simd-softmax ` +
+    '--foreground-scripts` with install scripts allowed, or `npx cmake-js compile` in the package folder.';
 }
 
 export const native: NativeBinding = load();

@@ -8,6 +8,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { aptInstall, have } = require('./lib/apt.js');
 
 const root = path.join(__dirname, '..');
 const archIndex = process.argv.indexOf('--arch');
@@ -16,6 +17,17 @@ const cross = arch !== process.arch;
 if (cross && !(process.platform === 'linux' && arch === 'arm64')) {
   console.error(`prebuild: cross builds are set up for linux-arm64 only, not ${process.platform}-${arch}`);
   process.exit(1);
+}
+
+// The cross compiler (and its strip) from Debian's apt when missing, as test:arm64 installs it; where
+// apt cannot run (not root, not Debian), one line says what to install.
+if (cross && !have('aarch64-linux-gnu-g++')) {
+  const canInstall = typeof process.getuid === 'function' && process.getuid() === 0 && have('apt-get');
+  if (!canInstall || !aptInstall('prebuild', ['g++-aarch64-linux-gnu'])) {
+    console.error('prebuild: the linux-arm64 build needs the cross compiler aarch64-linux-gnu-g++: install ' +
+      "Debian or Ubuntu's g++-aarch64-linux-gnu (apt-get install g++-aarch64-linux-gnu), then run this again");
+    process.exit(1);
+  }
 }
 
 const localBuild = path.join(root, 'build', 'Release', 'simd_softmax.node');

@@ -65,8 +65,9 @@ function copyPackage(name, withPrebuilds) {
   const result = run(process.execPath, ['-e', "require('simd-softmax')"], { cwd: project });
   const message = result.stderr;
   check(result.status !== 0 && message.includes(`no native addon could be loaded for ${target}`) && message.includes('Looked in build') &&
-    message.includes(`prebuilds${path.sep}${target}`) && message.includes('npm rebuild simd-softmax') && message.includes('cmake'),
-  'without any binary, one error says the platform, where it looked and how to build', message);
+    message.includes(`prebuilds${path.sep}${target}`) && message.includes('npm rebuild simd-softmax --foreground-scripts') && message.includes('cmake') &&
+    message.includes('--ignore-scripts') && message.includes('npm install-scripts approve simd-softmax') && message.includes('allowScripts'),
+  'without any binary, one error says the platform, where it looked, that the install script did not run and how to build', message);
 }
 
 // 3. The tarball's contents.
@@ -80,16 +81,16 @@ check(files.includes('dist/index.js') && files.includes('dist/index.mjs') && fil
   files.includes('CMakeLists.txt') && files.includes('binding/addon/addon.cc') && files.includes('binding/kernels/neon/softmax_neon.cc') &&
   files.includes('cmake/aarch64-linux-gnu.cmake') && files.includes(`prebuilds/${target}/simd-softmax.node`),
 'npm pack ships dist/, the binding sources, CMakeLists.txt, cmake/ and prebuilds/', files.join('\n'));
-check(!files.some((f) => /^(test|build|build-\w+|scripts|fuzz|bench|tools|docs|node_modules)\//.test(f)),
+check(!files.some((f) => /^(test|build|build-\w+|scripts|fuzz|bench|tools|docs|node_modules)\//.test(f) && f !== 'scripts/install.js'),
   'npm pack ships no tests, build output, scripts or tools', files.filter((f) => /^(test|build|scripts|fuzz|bench|tools|docs)/.test(f)).join('\n'));
 console.log(`      tarball: ${files.length} files, ${packed[0]?.size ?? '?'} bytes packed`);
 
 // A project that installs a tarball; PATH may hide the compilers.
-function installProject(name, tgz, env) {
+function installProject(name, tgz, env, flags = []) {
   const project = path.join(scratch, name);
   fs.mkdirSync(project, { recursive: true });
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }));
-  const install = run('npm', ['install', '--no-audit', '--no-fund', tgz], { cwd: project, env: { ...process.env, ...env } });
+  const install = run('npm', ['install', '--no-audit', '--no-fund', ...flags, tgz], { cwd: project, env: { ...process.env, ...env } });
   return { project, install };
 }
 
@@ -105,8 +106,9 @@ function installProject(name, tgz, env) {
   const npmCli = run('sh', ['-c', 'readlink -f "$(command -v npm)"']).stdout.trim();
   fs.rmSync(path.join(bin, 'npm'));
   fs.writeFileSync(path.join(bin, 'npm'), `#!/bin/sh\nexec "${process.execPath}" "${npmCli}" "$@"\n`, { mode: 0o755 });
-  const { project, install } = installProject('with-prebuild', tarball, { PATH: bin });
+  const { project, install } = installProject('with-prebuild', tarball, { PATH: bin }, ['--foreground-scripts']);
   check(install.status === 0, 'installing the tarball with prebuilds succeeds with no cmake or compiler on PATH', install.stdout + install.stderr);
+  check(!(install.stdout + install.stderr).includes('building from source'), 'the install says nothing of building', install.stdout + install.stderr);
   const installed = path.join(project, 'node_modules', 'simd-softmax');
   check(!fs.existsSync(path.join(installed, 'build')), 'nothing was compiled (no build/ in the installed package)');
   const smoke = run(process.execPath, ['-e', SMOKE], { cwd: project });
@@ -121,8 +123,13 @@ function installProject(name, tgz, env) {
   fs.rmSync(path.join(bare, 'package', 'prebuilds'), { recursive: true, force: true });
   const repack = run('npm', ['pack', '--json', '--pack-destination', bare, '--ignore-scripts'], { cwd: path.join(bare, 'package') });
   const bareTarball = path.join(bare, JSON.parse(repack.stdout.slice(repack.stdout.indexOf('[')))[0].filename);
-  const { project, install } = installProject('from-source', bareTarball, {});
+  // --foreground-scripts: npm shows the install script's output (it hides it otherwise).
+  const { project, install } = installProject('from-source', bareTarball, {}, ['--foreground-scripts']);
   check(install.status === 0, 'installing a tarball without prebuilds succeeds', install.stdout + install.stderr);
+  const output = install.stdout + install.stderr;
+  check(output.includes(`simd-softmax: no prebuilt binary for ${target} in this package; building from source with cmake-js`) &&
+    !output.includes('No native build was found') && !/\n\s+at /.test(output),
+  'the install says in one line that it builds from source, with no stack trace', output);
   const built = path.join(project, 'node_modules', 'simd-softmax', 'build', 'Release', 'simd_softmax.node');
   check(fs.existsSync(built), 'the install step compiled the addon from source (build/Release/simd_softmax.node)');
   const smoke = run(process.execPath, ['-e', SMOKE], { cwd: project });

@@ -4,7 +4,9 @@
 #include <napi.h>
 
 #include <exception>
+#include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "../core/parallel_job.h"
@@ -12,6 +14,7 @@
 #include "../dispatch/kernel_dispatch.h"
 #include "../threads/thread_pool.h"
 #include "arguments.h"
+#include "async_jobs.h"
 #include "queries.h"
 #include "staging.h"
 
@@ -29,11 +32,14 @@ napi_value Run(napi_env env, napi_callback_info info) {
 }
 
 // Runs one job off the JS thread (on libuv's thread pool, which hands chunks to our pool), keeping
-// the input and output arrays referenced, so alive, until the promise settles.
+// the input and output arrays referenced, so alive, until the promise settles, and its
+// environment's memory alive while it computes (see AsyncJobs).
 class SoftmaxWorker : public Napi::AsyncWorker {
  public:
-  SoftmaxWorker(Napi::Env env, const SoftmaxJob& job, Napi::Object input, Napi::Object output, napi_value mask)
+  SoftmaxWorker(Napi::Env env, std::shared_ptr<AsyncJobs> jobs, const SoftmaxJob& job, Napi::Object input,
+                Napi::Object output, napi_value mask)
       : Napi::AsyncWorker(env, "simd-softmax"),
+        jobs_(std::move(jobs)),
         job_(job),
         input_(Napi::Persistent(input)),
         output_(Napi::Persistent(output)),
@@ -45,6 +51,8 @@ class SoftmaxWorker : public Napi::AsyncWorker {
 
  protected:
   void Execute() override {
+    // The environment is being torn down: its arrays may already be gone.
+    if (!jobs_->begin()) return;
     try {
       if (has_work(job_)) {
         const KernelSet& kernels = active_kernel_set();
@@ -54,6 +62,7 @@ class SoftmaxWorker : public Napi::AsyncWorker {
       // Allocation failure on this or a pool thread: rejected as a RangeError, as run() throws one.
       SetError(std::string("simd-softmax: ") + error.what());
     }
+    jobs_->end();
   }
   void OnOK() override { deferred_.Resolve(Env().Undefined()); }
   void OnError(const Napi::Error& error) override {
@@ -61,6 +70,7 @@ class SoftmaxWorker : public Napi::AsyncWorker {
   }
 
  private:
+  std::shared_ptr<AsyncJobs> jobs_;
   SoftmaxJob job_;
   Napi::ObjectReference input_;
   Napi::ObjectReference output_;
@@ -69,10 +79,14 @@ class SoftmaxWorker : public Napi::AsyncWorker {
 };
 
 // runAsync(...): the same arguments as run(); returns a promise that resolves when the output is written.
+// The function's data is its environment's AsyncJobs (see Init).
 napi_value RunAsync(napi_env env, napi_callback_info info) {
   return with_js_exceptions(env, [&]() -> napi_value {
+    void* data = nullptr;
+    NAPI_THROW_IF_FAILED(env, napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &data), nullptr);
+    const std::shared_ptr<AsyncJobs>& jobs = *static_cast<std::shared_ptr<AsyncJobs>*>(data);
     const JobArguments arguments = read_job(env, info);
-    auto* worker = new SoftmaxWorker(Napi::Env(env), arguments.job, Napi::Object(env, arguments.input),
+    auto* worker = new SoftmaxWorker(Napi::Env(env), jobs, arguments.job, Napi::Object(env, arguments.input),
                                      Napi::Object(env, arguments.output), arguments.mask);
     const Napi::Promise promise = worker->promise();
     worker->Queue();  // the worker deletes itself after OnOK/OnError
@@ -105,10 +119,26 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   protocol.Set("stagingAreaBytes", static_cast<double>(kStagingAreaBytes));
   protocol.Set("maxMaskDims", static_cast<double>(kMaxMaskDims));
   exports.Set("protocol", protocol);
-  for (const auto& [name, callback] : {std::pair<const char*, napi_callback>{"run", Run}, {"runAsync", RunAsync},
-                                       {"attachStaging", AttachStaging}, {"runStaged", RunStaged}}) {
+  // This environment's async jobs: its cleanup hook waits for them, then drops its share (jobs
+  // that start later hold theirs).
+  auto* jobs = new std::shared_ptr<AsyncJobs>(std::make_shared<AsyncJobs>());
+  NAPI_THROW_IF_FAILED(env,
+                       napi_add_env_cleanup_hook(
+                           env,
+                           [](void* data) {
+                             auto* jobs = static_cast<std::shared_ptr<AsyncJobs>*>(data);
+                             (*jobs)->close_and_wait();
+                             delete jobs;
+                           },
+                           jobs),
+                       exports);
+  for (const auto& [name, callback, data] :
+       {std::tuple<const char*, napi_callback, void*>{"run", Run, nullptr},
+        {"runAsync", RunAsync, jobs},
+        {"attachStaging", AttachStaging, nullptr},
+        {"runStaged", RunStaged, nullptr}}) {
     napi_value function;
-    NAPI_THROW_IF_FAILED(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, nullptr, &function), exports);
+    NAPI_THROW_IF_FAILED(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &function), exports);
     exports.Set(name, function);
   }
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
