@@ -137,8 +137,8 @@ function loadFailureMessage(packageRoot: string, error: unknown): string {
     `${deno === undefined ? `Node ${process.versions.node}` : `Deno ${deno}`}, Node-API ${process.versions.napi}). ` +
     `Looked in ${places.join(', ')} under ${packageRoot}: ${reason}.`;
   if (deno !== undefined && !missing) {
-    return `${seen} Deno loads Node-API addons only with --allow-ffi (and reads the package with --allow-read, ` +
-      '--allow-env and --allow-sys): run with those permissions.';
+    return `${seen} Deno loads Node-API addons only with --allow-ffi (and the package needs --allow-read and ` +
+      '--allow-env): run with those permissions.';
   }
   const why = missing
     ? ` No prebuilt binary ships for ${target}, and none was built: the package's install script builds it, and it ` +
