@@ -1,6 +1,6 @@
 // explain(): the plan the native core follows for a call, as a plain object.
 import { describe, typeError } from './errors.js';
-import { LOG_SOFTMAX_KINDS, native, SOFTMAX_KINDS } from './native.js';
+import { type Isa, LOG_SOFTMAX_KINDS, native, SOFTMAX_KINDS } from './native.js';
 import { prepare, type SoftmaxOptions, type TensorLike } from './softmax.js';
 import type { Dtype } from './typed-arrays.js';
 
@@ -29,7 +29,7 @@ export interface ExecutionPlan {
   /** The input seen as {outer, dimSize, inner}: dimSize elements reduced, at a stride of inner. */
   layout: { outer: number; dimSize: number; inner: number };
   /** The kernel set in use (see backend()). */
-  isa: string;
+  isa: Isa;
   /** Small synchronous calls are copied through a staging area shared with the addon, on one thread. */
   staged: boolean;
   /** The kernel variant the planner chose. */

@@ -1,5 +1,5 @@
 // simd-softmax: torch.softmax and torch.log_softmax for Node.js, computed by a SIMD C++ core.
-import { native } from './native.js';
+import { type Isa, native } from './native.js';
 
 export { logSoftmax, logSoftmaxAsync, softmax, softmaxAsync } from './softmax.js';
 export { getAsyncThreads, getNumThreads, setAsyncThreads, setNumThreads } from './threads.js';
@@ -10,12 +10,13 @@ export type { CausalOption, MaskLike } from './job-options.js';
 export { Tensor, tensor } from './tensor.js';
 export type { NestedArray, TensorOptions } from './tensor.js';
 export type { Dtype, FloatArray } from './typed-arrays.js';
+export type { Isa } from './native.js';
 
 export interface BackendInfo {
-  /** The kernel set in use: 'avx512_bf16' (avx512 with AVX512-BF16 bfloat16 stores), 'avx512', 'avx2', 'neon' or 'scalar' (SIMD_SOFTMAX_ISA can force one). */
-  isa: string;
+  /** The kernel set in use (SIMD_SOFTMAX_ISA can force one). */
+  isa: Isa;
   /** The kernel sets this build has and this CPU can run, best first. */
-  availableIsas: string[];
+  availableIsas: Isa[];
   /** Threads a large call may use, the calling thread included (see setNumThreads). */
   threads: number;
   /** Threads an async call may use (see setAsyncThreads). */

@@ -5,6 +5,9 @@ import * as path from 'node:path';
 
 import type { Dtype, KernelArray } from './typed-arrays.js';
 
+/** A kernel set: 'avx512_bf16' is avx512 with AVX512-BF16 bfloat16 stores. */
+export type Isa = 'avx512_bf16' | 'avx512' | 'avx2' | 'neon' | 'scalar';
+
 /** The numbers lib/ and the addon agree on, defined once in the addon (addon.cc, Init). */
 export interface NativeProtocol {
   ops: { softmax: number; logSoftmax: number };
@@ -26,7 +29,7 @@ export interface NativeProtocol {
 
 /** The planner's decision for one job (binding/core/planner.h). */
 export interface NativePlan {
-  isa: string;
+  isa: Isa;
   variant: string;
   width: string;
   lanes: number;
@@ -87,10 +90,10 @@ export interface NativeBinding {
   warnings(): Array<{ code: string; message: string }>;
   /** How many warnings the core has reported so far. */
   warningCount(): number;
-  /** The active kernel set: 'avx512_bf16', 'avx512', 'avx2', 'neon' or 'scalar'. */
-  isa(): string;
+  /** The active kernel set. */
+  isa(): Isa;
   /** The kernel sets this build has and this CPU runs, best first. */
-  runnableIsas(): string[];
+  runnableIsas(): Isa[];
 }
 
 function load(): NativeBinding {

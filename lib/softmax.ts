@@ -22,12 +22,20 @@ import {
  * get a TypeError.
  */
 export interface OnnxTensorLike {
+  /** The element type: 'float32', 'float64', 'float16', or an integer type (accepted with options.dtype). */
   readonly type: string;
+  /** The elements, a typed array of the element type. */
   readonly data: unknown;
+  /** The shape. */
   readonly dims: readonly number[];
 }
 
-/** What softmax accepts as input. */
+/**
+ * What softmax accepts as input: a {@link Tensor}; `{ data, shape, dtype? }` or `{ data, dims,
+ * dtype? }` (data a typed array, any byte offset, SharedArrayBuffer too); an onnxruntime tensor; a
+ * bare typed array (1-D); nested arrays of numbers or a number (made a float32 tensor first, as
+ * torch.tensor makes Python floats float32). A `type` or `dtype` tag must agree with the array.
+ */
 export type TensorLike =
   | Tensor
   | { data: ArrayBufferView; shape: readonly number[]; dtype?: Dtype | SourceDtype }
@@ -36,6 +44,7 @@ export type TensorLike =
   | ArrayBufferView
   | NestedArray;
 
+/** The options of {@link softmax}, {@link logSoftmax} and their async forms. All are optional. */
 export interface SoftmaxOptions {
   /**
    * Cast the input to this dtype first and compute in it, as torch's dtype= argument does (the
@@ -74,25 +83,81 @@ export interface SoftmaxOptions {
   fullyMasked?: 'nan' | 'zero';
 }
 
+/**
+ * torch.softmax(input, dim, dtype): e^(x - max) / sum along `dim`, with PyTorch 1.13's results for
+ * every input, special values included (a NaN or +inf in a slice makes the slice NaN; -inf gives 0).
+ *
+ * @param input - The values: see {@link TensorLike}.
+ * @param dim - The dim to normalise along, in [-rank, rank - 1]; negative counts from the end. A 0-d
+ *   tensor takes -1 and 0.
+ * @param options - dtype, out, mask, causal, temperature, fullyMasked: see {@link SoftmaxOptions}.
+ * @returns A new {@link Tensor} of the input's shape (wrapping options.out when given), in the input's
+ *   dtype or options.dtype.
+ * @throws TypeError when an argument is the wrong kind of value (a string tensor, an integer array
+ *   without options.dtype, an unknown option, a mask that is not bytes).
+ * @throws RangeError when an argument has the wrong value: dim out of range (torch's message), an out
+ *   array of the wrong length or overlapping the input, a mask shape that does not broadcast, a
+ *   temperature that is not finite and > 0, an allocation that fails.
+ * @example
+ * ```js
+ * const { softmax, tensor } = require('simd-softmax');
+ * softmax(tensor([[2, 1, 0.1], [1, 3, 0.2]]), 1).toString();
+ * // 'tensor([[0.6590, 0.2424, 0.0986],\n        [0.1131, 0.8360, 0.0508]])'
+ * softmax(logits, -1, { temperature: 0.7 });                 // sampling logits
+ * softmax(scores, -1, { causal: true, mask: { data: padding, shape: [B, 1, 1, S] } });
+ * ```
+ */
 export function softmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
   return runSync(prepare('softmax', SOFTMAX_KINDS, input, dim, options));
 }
 
+/**
+ * torch.log_softmax(input, dim, dtype): (x - max) - log(sum of e^(x - max)) along `dim`, with
+ * PyTorch 1.13's results (an element that takes no part gives -inf).
+ *
+ * @param input - The values: see {@link TensorLike}.
+ * @param dim - The dim to normalise along, in [-rank, rank - 1]; negative counts from the end.
+ * @param options - As for {@link softmax}: see {@link SoftmaxOptions}.
+ * @returns A new {@link Tensor} of the input's shape, in the input's dtype or options.dtype.
+ * @throws TypeError and RangeError as {@link softmax} does.
+ * @example
+ * ```js
+ * const { logSoftmax } = require('simd-softmax');
+ * logSoftmax(new Float32Array([1, 2, 3]), 0).toString(); // 'tensor([-2.4076, -1.4076, -0.4076])'
+ * ```
+ */
 export function logSoftmax(input: TensorLike, dim: number, options?: SoftmaxOptions): Tensor {
   return runSync(prepare('logSoftmax', LOG_SOFTMAX_KINDS, input, dim, options));
 }
 
 /**
- * softmax off the JS thread: the event loop stays free while it computes. Argument errors reject
- * the promise. The input and out arrays are held until it settles, and their ArrayBuffers are
- * marked untransferable (postMessage and structuredClone copy them from then on); the result is
- * unspecified if the caller writes to them meanwhile.
+ * {@link softmax} off the JS thread: the event loop stays free while it computes. The input and out
+ * arrays are held until the promise settles, and their ArrayBuffers are marked untransferable
+ * (postMessage and structuredClone copy them from then on); the result is unspecified if the caller
+ * writes to them meanwhile. It uses at most {@link getAsyncThreads} threads.
+ *
+ * @param input - The values: see {@link TensorLike}.
+ * @param dim - The dim to normalise along, in [-rank, rank - 1].
+ * @param options - As for {@link softmax}; a mask is copied when the call is made.
+ * @returns A promise of the {@link Tensor} softmax would return. Argument errors reject it (with the
+ *   TypeError or RangeError softmax would throw) instead of throwing.
+ * @example
+ * ```js
+ * const probs = await softmaxAsync({ data: logits, shape: [8, 32000] }, -1, { temperature: 0.8 });
+ * ```
  */
 export async function softmaxAsync(input: TensorLike, dim: number, options?: SoftmaxOptions): Promise<Tensor> {
   return runAsync(prepare('softmaxAsync', SOFTMAX_KINDS, input, dim, options));
 }
 
-/** logSoftmax off the JS thread, as softmaxAsync. */
+/**
+ * {@link logSoftmax} off the JS thread, as {@link softmaxAsync}.
+ *
+ * @param input - The values: see {@link TensorLike}.
+ * @param dim - The dim to normalise along, in [-rank, rank - 1].
+ * @param options - As for {@link softmax}.
+ * @returns A promise of the {@link Tensor} logSoftmax would return; argument errors reject it.
+ */
 export async function logSoftmaxAsync(input: TensorLike, dim: number, options?: SoftmaxOptions): Promise<Tensor> {
   return runAsync(prepare('logSoftmaxAsync', LOG_SOFTMAX_KINDS, input, dim, options));
 }

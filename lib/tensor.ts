@@ -34,6 +34,9 @@ export class Tensor {
    * Wraps `data` (not copied) with `shape`, by default 1-D. `dtype` is needed for a Uint16Array
    * (the bits of 'float16' or 'bfloat16' values); for other arrays it is their own, if given.
    */
+  constructor(data: FloatArray, shape?: readonly number[], dtype?: Dtype);
+  /** @internal lib/'s own results, already checked (TRUSTED). */
+  constructor(data: FloatArray, shape: readonly number[], dtype: Dtype, trusted: typeof TRUSTED);
   constructor(data: FloatArray, shape?: readonly number[], dtype?: Dtype, trusted?: typeof TRUSTED) {
     if (trusted === TRUSTED) {
       this.data = data;

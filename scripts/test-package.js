@@ -74,16 +74,35 @@ function copyPackage(name, withPrebuilds) {
 const packDir = path.join(scratch, 'pack');
 fs.mkdirSync(packDir);
 const pack = run('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: root });
-const packed = pack.status === 0 ? JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) : [];
+const packed = pack.status === 0 ? JSON.parse(pack.stdout) : [];
+check(pack.status === 0, 'npm pack succeeds (prepack finds or builds both Linux prebuilds), its --json listing alone on stdout',
+  pack.stdout.slice(0, 2000) + pack.stderr);
 const files = (packed[0]?.files ?? []).map((f) => f.path);
 const tarball = path.join(packDir, packed[0]?.filename ?? 'missing.tgz');
 check(files.includes('dist/index.js') && files.includes('dist/index.mjs') && files.includes('dist/index.d.ts') &&
   files.includes('CMakeLists.txt') && files.includes('binding/addon/addon.cc') && files.includes('binding/kernels/neon/softmax_neon.cc') &&
-  files.includes('cmake/aarch64-linux-gnu.cmake') && files.includes(`prebuilds/${target}/simd-softmax.node`),
-'npm pack ships dist/, the binding sources, CMakeLists.txt, cmake/ and prebuilds/', files.join('\n'));
+  files.includes('cmake/aarch64-linux-gnu.cmake') && files.includes('prebuilds/linux-x64/simd-softmax.node') &&
+  files.includes('prebuilds/linux-arm64/simd-softmax.node'),
+'npm pack ships dist/, the binding sources, CMakeLists.txt, cmake/ and both Linux prebuilds', files.join('\n'));
 check(!files.some((f) => /^(test|build|build-\w+|scripts|fuzz|bench|tools|docs|node_modules)\//.test(f) && f !== 'scripts/install.js'),
   'npm pack ships no tests, build output, scripts or tools', files.filter((f) => /^(test|build|scripts|fuzz|bench|tools|docs)/.test(f)).join('\n'));
 console.log(`      tarball: ${files.length} files, ${packed[0]?.size ?? '?'} bytes packed`);
+
+// 3b. prepack refuses a package whose arm64 prebuild is wrong and cannot be rebuilt (here: an x64
+// binary in prebuilds/linux-arm64, in a copy of the scripts without prebuild.js).
+{
+  const copy = path.join(scratch, 'prepack-refuses');
+  fs.mkdirSync(path.join(copy, 'scripts'), { recursive: true });
+  fs.copyFileSync(path.join(root, 'scripts', 'prepack.js'), path.join(copy, 'scripts', 'prepack.js'));
+  fs.cpSync(path.join(root, 'scripts', 'lib'), path.join(copy, 'scripts', 'lib'), { recursive: true });
+  for (const arch of ['x64', 'arm64']) {
+    fs.mkdirSync(path.join(copy, 'prebuilds', `linux-${arch}`), { recursive: true });
+    fs.copyFileSync(prebuild, path.join(copy, 'prebuilds', `linux-${arch}`, 'simd-softmax.node'));
+  }
+  const result = run(process.execPath, [path.join(copy, 'scripts', 'prepack.js')], { cwd: copy });
+  check(result.status !== 0 && result.stderr.includes('refusing to pack: prebuilds/linux-arm64/simd-softmax.node is built for ELF machine 62, not 183'),
+    'prepack refuses a wrong-architecture arm64 prebuild it cannot rebuild', result.stdout + result.stderr);
+}
 
 // A project that installs a tarball; PATH may hide the compilers.
 function installProject(name, tgz, env, flags = []) {

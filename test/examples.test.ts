@@ -64,6 +64,39 @@ test('examples/onnxruntime-float16.js passes a float16 onnxruntime tensor straig
   );
 });
 
+test('examples/onnxruntime-classifier.js turns an onnxruntime classifier head into class probabilities (as torch gives)', () => {
+  let installed = true;
+  try {
+    require.resolve('onnxruntime-node');
+  } catch {
+    installed = false;
+  }
+  const out = run('onnxruntime-classifier.js');
+  if (!installed) {
+    expect(out).toBe('onnxruntime-node is not installed: ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node\n');
+    return;
+  }
+  expect(out).toBe(
+    'tensor([[0.8313, 0.0689, 0.0998],\n' +
+    '        [0.0084, 0.8194, 0.1722],\n' +
+    '        [0.0856, 0.0687, 0.8456]])\n' +
+    'sample 0: cat (0.8313)\n' +
+    'sample 1: dog (0.8194)\n' +
+    'sample 2: bird (0.8456)\n',
+  );
+});
+
+test('examples/worker-pool.js: two workers answer six requests with softmaxAsync (top tokens as torch gives them)', () => {
+  expect(run('worker-pool.js')).toBe(
+    'request 1: token 7919 (p 0.5179), token 16648 (p 0.5180)\n' +
+    'request 2: token 15838 (p 0.5180), token 24567 (p 0.5180), token 1296 (p 0.5180)\n' +
+    'request 3: token 23757 (p 0.5180)\n' +
+    'request 4: token 31676 (p 0.5180), token 8405 (p 0.5180)\n' +
+    'request 5: token 7595 (p 0.5180), token 16324 (p 0.5179), token 25053 (p 0.5179)\n' +
+    'request 6: token 15514 (p 0.5179)\n',
+  );
+});
+
 test('the ES module and CommonJS entries share one module instance', () => {
   const script = "import * as esm from 'simd-softmax'; const cjs = (await import('node:module')).createRequire(import.meta.url)('simd-softmax'); " +
     "console.log(esm.Tensor === cjs.Tensor && esm.softmax === cjs.softmax);";

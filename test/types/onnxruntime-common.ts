@@ -4,7 +4,7 @@
 import { Tensor as OrtTensor } from 'onnxruntime-common';
 
 import {
-  type Dtype, explain, logSoftmax, logSoftmaxAsync, softmax, softmaxAsync, type Tensor, tensor,
+  backend, type Dtype, explain, type Isa, logSoftmax, logSoftmaxAsync, softmax, softmaxAsync, Tensor, tensor,
 } from '../../dist/index.js';
 
 declare const logits: OrtTensor;
@@ -33,3 +33,14 @@ softmax(logits, -1, { fullyMasked: 'zeros' });
 softmax(logits, -1, { causal: 1 });
 
 export { dtype, later, laterLog, logProbabilities };
+
+// The kernel set is one of five names.
+const isa: Isa = backend().isa;
+const isas: Isa[] = backend().availableIsas;
+// @ts-expect-error: not a kernel set
+const notIsa: Isa = 'sse2';
+
+// new Tensor takes data, shape and dtype; lib/'s internal fourth parameter is not in the declarations.
+new Tensor(new Float32Array(2), [2], 'float32');
+// @ts-expect-error: no fourth parameter
+new Tensor(new Float32Array(2), [2], 'float32', Symbol('trusted'));
