@@ -27,7 +27,14 @@ export interface ExecutionPlan {
   /** The dtype the call computes in (options.dtype, else the input's). */
   dtype: Dtype;
   /** The input seen as {outer, dimSize, inner}: dimSize elements reduced, at a stride of inner. */
-  layout: { outer: number; dimSize: number; inner: number };
+  layout: {
+    /** The product of the dims before dim. */
+    outer: number;
+    /** The size of dim. */
+    dimSize: number;
+    /** The product of the dims after dim. */
+    inner: number;
+  };
   /** The kernel set in use (see backend()). */
   isa: Isa;
   /** Small synchronous calls are copied through a staging area shared with the addon, on one thread. */

@@ -8,7 +8,9 @@ import {
 
 /** A Float16Array (a global on Node 24+, Bun and Deno), declared here because the TypeScript lib this package targets predates it. */
 export interface Float16Array extends ArrayBufferView {
+  /** The number of elements. */
   readonly length: number;
+  /** 2: the size of one element in bytes. */
   readonly BYTES_PER_ELEMENT: number;
   [index: number]: number;
 }

@@ -4,6 +4,6 @@ export {
   backend, explain, getAsyncThreads, getNumThreads, setAsyncThreads, logSoftmax, logSoftmaxAsync, setNumThreads, softmax, softmaxAsync, Tensor, tensor,
 } from './index.js';
 export type {
-  BackendInfo, Dtype, ExecutionPlan, ExplainOptions, FloatArray, KernelVariant, NestedArray, OnnxTensorLike, SoftmaxOptions,
-  TensorLike, TensorOptions, WorkSplit,
+  BackendInfo, CausalOption, Dtype, ExecutionPlan, ExplainOptions, Float16Array, FloatArray, Isa, KernelVariant, MaskLike,
+  NestedArray, OnnxTensorLike, SoftmaxOptions, SourceDtype, TensorLike, TensorOptions, WorkSplit,
 } from './index.js';

@@ -9,9 +9,11 @@ export type { OnnxTensorLike, SoftmaxOptions, TensorLike } from './softmax.js';
 export type { CausalOption, MaskLike } from './job-options.js';
 export { Tensor, tensor } from './tensor.js';
 export type { NestedArray, TensorOptions } from './tensor.js';
-export type { Dtype, FloatArray } from './typed-arrays.js';
+export type { Dtype, FloatArray, SourceDtype } from './typed-arrays.js';
+export type { Float16Array } from './half.js';
 export type { Isa } from './native.js';
 
+/** What {@link backend} reports: the native core's kernel sets, threads and version. */
 export interface BackendInfo {
   /** The kernel set in use (SIMD_SOFTMAX_ISA can force one). */
   isa: Isa;

@@ -17,12 +17,38 @@ import {
  */
 export type MaskLike =
   | Uint8Array
-  | { data: Uint8Array; shape: readonly number[]; dtype?: 'bool' | 'uint8' }
-  | { data: Uint8Array; dims: readonly number[]; type?: 'bool' | 'uint8' }
-  | { readonly type: string; readonly data: unknown; readonly dims: readonly number[] };
+  | {
+    /** One byte per element of the mask's shape, row-major; nonzero: takes part. */
+    data: Uint8Array;
+    /** The mask's shape, broadcast to the input's by torch's rules. */
+    shape: readonly number[];
+    /** A tag, checked against the data when given. */
+    dtype?: 'bool' | 'uint8';
+  }
+  | {
+    /** One byte per element of the mask's shape, row-major; nonzero: takes part. */
+    data: Uint8Array;
+    /** The mask's shape (onnxruntime's name), broadcast to the input's by torch's rules. */
+    dims: readonly number[];
+    /** onnxruntime's element type: 'bool' or 'uint8'. */
+    type?: 'bool' | 'uint8';
+  }
+  | {
+    /** onnxruntime's element type, checked at run time: 'bool' or 'uint8'. */
+    readonly type: string;
+    /** The elements, checked at run time to be a Uint8Array. */
+    readonly data: unknown;
+    /** The mask's shape, broadcast to the input's by torch's rules. */
+    readonly dims: readonly number[];
+  };
 
 /** The causal mask of the last two dims: true keeps j <= i; `{ diagonal: k }` keeps j <= i + k. */
-export type CausalOption = boolean | { diagonal: number };
+export type CausalOption =
+  | boolean
+  | {
+    /** Element [..., i, j] takes part where j <= i + diagonal (torch's tril(diagonal)); an integer. */
+    diagonal: number;
+  };
 
 /** The options as read from the caller's object, each property once. */
 export interface RawJobOptions {

@@ -38,8 +38,22 @@ export interface OnnxTensorLike {
  */
 export type TensorLike =
   | Tensor
-  | { data: ArrayBufferView; shape: readonly number[]; dtype?: Dtype | SourceDtype }
-  | { data: ArrayBufferView; dims: readonly number[]; dtype?: Dtype | SourceDtype }
+  | {
+    /** The elements in row-major order: a typed array, at any byte offset. */
+    data: ArrayBufferView;
+    /** The shape; its product must be data's length. */
+    shape: readonly number[];
+    /** A tag that must agree with data ('float16' or 'bfloat16' says what a Uint16Array holds). */
+    dtype?: Dtype | SourceDtype;
+  }
+  | {
+    /** The elements in row-major order: a typed array, at any byte offset. */
+    data: ArrayBufferView;
+    /** The shape (onnxruntime's name); its product must be data's length. */
+    dims: readonly number[];
+    /** A tag that must agree with data ('float16' or 'bfloat16' says what a Uint16Array holds). */
+    dtype?: Dtype | SourceDtype;
+  }
   | OnnxTensorLike
   | ArrayBufferView
   | NestedArray;

@@ -20,6 +20,10 @@ const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
  */
 export const TRUSTED = Symbol('simd-softmax trusted tensor');
 
+/**
+ * An n-dimensional array of one dtype, as softmax takes and returns it: a view of a typed array (not
+ * a copy) with a shape, printed as PyTorch prints tensors.
+ */
 export class Tensor {
   /**
    * The elements in row-major (C) order; the tensor is a view of this array, not a copy. float16
@@ -27,7 +31,9 @@ export class Tensor {
    * bfloat16 data always is.
    */
   readonly data: FloatArray;
+  /** The size of each dim (frozen); [] for a 0-d tensor. */
   readonly shape: readonly number[];
+  /** The element type: 'float32', 'float64', 'float16' or 'bfloat16'. */
   readonly dtype: Dtype;
 
   /**
@@ -104,6 +110,7 @@ export class Tensor {
     return formatTensor(values, this.shape, this.dtype);
   }
 
+  /** What util.inspect and console.log print: the same as toString(). */
   [inspectSymbol](): string {
     return this.toString();
   }
@@ -183,6 +190,7 @@ function sumOverDim(t: Tensor, dim: number): Tensor {
   return tensorOfValues(out, t.shape.filter((_, d) => d !== dim), t.dtype);
 }
 
+/** The options of {@link tensor}. */
 export interface TensorOptions {
   /** The shape of the result; by default the nesting of `values` (or 1-D for a typed array). */
   shape?: readonly number[];

@@ -28,6 +28,11 @@ if (run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.joi
   console.error('npm test: the type tests (test/types) failed to compile');
   process.exit(1);
 }
+// The API reference (npm run docs): TypeDoc treats a warning, an undocumented export included, as an error.
+if (run(process.execPath, [path.join(path.dirname(require.resolve('typedoc/package.json')), 'bin', 'typedoc'), '--logLevel', 'Warn']) !== 0) {
+  console.error('npm test: the API reference (npm run docs) has warnings: every public export needs its doc comment');
+  process.exit(1);
+}
 
 const summary = [];
 let passed = 0;

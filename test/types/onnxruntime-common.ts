@@ -44,3 +44,11 @@ const notIsa: Isa = 'sse2';
 new Tensor(new Float32Array(2), [2], 'float32');
 // @ts-expect-error: no fourth parameter
 new Tensor(new Float32Array(2), [2], 'float32', Symbol('trusted'));
+
+// The ES module entry declares the same types.
+import type { CausalOption, Isa as EsmIsa, MaskLike, SourceDtype } from '../../dist/index.mjs';
+const causal: CausalOption = { diagonal: 2 };
+const mask: MaskLike = new Uint8Array(4);
+const esmIsa: EsmIsa = 'neon';
+const source: SourceDtype = 'int8';
+softmax(logits, -1, { causal, mask });
