@@ -70,8 +70,13 @@ export interface ExplainOptions extends SoftmaxOptions {
 /**
  * How `softmax(input, dim, options)` (or `logSoftmax`, with `options.op`) would run on this machine
  * now: the kernel set, the planner's kernel variant, whether the output streams, and how the work is
- * split across threads. Nothing is computed. Throws the same errors as softmax for the same arguments.
+ * split across threads. Nothing is computed.
  *
+ * @param input - As for softmax.
+ * @param dim - As for softmax.
+ * @param options - softmax's options, plus `op` and `async` (see {@link ExplainOptions}).
+ * @returns The plan, a plain object (see {@link ExecutionPlan}).
+ * @throws TypeError and RangeError as softmax throws them for the same arguments.
  * @example
  * explain(new Float32Array(50257 * 32), -1) // for a [32 * 50257] input: rows.three_pass, ...
  */

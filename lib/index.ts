@@ -29,7 +29,16 @@ export interface BackendInfo {
 
 const { version } = require('../package.json') as { version: string };
 
-/** Which kernel set and how many threads the native core uses. */
+/**
+ * Which kernel set and how many threads the native core uses.
+ *
+ * @returns The kernel set in use and those available, the threads of a call and of an async call,
+ *   and the package's version.
+ * @example
+ * ```js
+ * backend(); // { isa: 'avx512_bf16', availableIsas: ['avx512_bf16', 'avx512', 'avx2', 'scalar'], threads: 2, ... }
+ * ```
+ */
 export function backend(): BackendInfo {
   return { isa: native.isa(), availableIsas: native.runnableIsas(), threads: native.threads(), asyncThreads: native.asyncThreads(), version };
 }

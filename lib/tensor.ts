@@ -39,6 +39,12 @@ export class Tensor {
   /**
    * Wraps `data` (not copied) with `shape`, by default 1-D. `dtype` is needed for a Uint16Array
    * (the bits of 'float16' or 'bfloat16' values); for other arrays it is their own, if given.
+   *
+   * @param data - A Float32Array, Float64Array, Float16Array, or a Uint16Array of half-precision bits.
+   * @param shape - The shape; its product must be data's length. 1-D by default.
+   * @param dtype - Required for a Uint16Array ('float16' or 'bfloat16'); else it must match data.
+   * @throws TypeError for other arrays, a detached buffer or a dtype that does not match; RangeError
+   *   for a shape that does not hold data's length.
    */
   constructor(data: FloatArray, shape?: readonly number[], dtype?: Dtype);
   /** @internal lib/'s own results, already checked (TRUSTED). */
@@ -72,13 +78,24 @@ export class Tensor {
     return this.shape.length;
   }
 
-  /** The sum of all elements (a 0-d tensor), or over `dim` (that dim removed), in this tensor's dtype. */
+  /**
+   * The sum of all elements, or over one dim, in this tensor's dtype (as torch sums).
+   *
+   * @param dim - The dim to sum over, in [-ndim, ndim - 1]; all elements when omitted.
+   * @returns A 0-d tensor, or this tensor's shape without `dim`.
+   * @throws RangeError when dim is out of range (torch's message).
+   */
   sum(dim?: number): Tensor {
     const result = dim === undefined ? sumAll(this) : sumOverDim(this, normalizeDim('Tensor.sum', dim, this.ndim));
     return result;
   }
 
-  /** The value of a one-element tensor. */
+  /**
+   * The value of a one-element tensor.
+   *
+   * @returns The element as a number.
+   * @throws RangeError when the tensor does not have exactly one element.
+   */
   item(): number {
     if (this.numel !== 1) {
       throw rangeError('Tensor.item', `a Tensor with ${this.numel} elements cannot be converted to a number`);
@@ -86,7 +103,11 @@ export class Tensor {
     return elementReader(this)(0);
   }
 
-  /** The elements as nested arrays of numbers (a number for a 0-d tensor). */
+  /**
+   * The elements as nested arrays of numbers.
+   *
+   * @returns Arrays nested as the shape (a number for a 0-d tensor).
+   */
   toArray(): NestedArray {
     const read = elementReader(this);
     if (this.ndim === 0) return read(0);
@@ -102,7 +123,11 @@ export class Tensor {
     return build(0, 0, this.numel);
   }
 
-  /** PyTorch's print format, e.g. `tensor([0.0900, 0.2447, 0.6652])`. */
+  /**
+   * PyTorch's print format (precision 4, summarised past 1000 elements).
+   *
+   * @returns E.g. `tensor([0.0900, 0.2447, 0.6652])`.
+   */
   toString(): string {
     if (!isHalfDtype(this.dtype)) return formatTensor(this.data, this.shape, this.dtype);
     const values = new Float32Array(this.numel);
@@ -203,6 +228,16 @@ export interface TensorOptions {
  * typed array. Typed arrays keep float64 when they are Float64Array and float16 when they are
  * Float16Array; other values become float32 unless options.dtype says otherwise (values are
  * rounded once to it, half precision to nearest even).
+ *
+ * @param values - Nested arrays of numbers, a number, or a typed array.
+ * @param options - `shape` (by default the nesting) and `dtype` (see {@link TensorOptions}).
+ * @returns A new tensor that owns its data.
+ * @throws TypeError for values that are not numbers or arrays of them; RangeError for ragged nesting
+ *   or a shape that does not hold the values.
+ * @example
+ * ```js
+ * tensor([[1, 2], [3, 4]], { dtype: 'float64' }).toString(); // 'tensor([[1., 2.],\n        [3., 4.]], dtype=torch.float64)'
+ * ```
  */
 export function tensor(values: NestedArray | ArrayLike<number>, options?: TensorOptions): Tensor {
   const fn = 'tensor';
