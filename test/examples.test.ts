@@ -43,19 +43,21 @@ test('examples/esm.mjs imports the ES module entry', () => {
   );
 });
 
-test('examples/onnxruntime-float16.js passes a float16 onnxruntime tensor straight in', () => {
-  let installed = true;
+// The onnxruntime examples print how to install onnxruntime-node (not a dependency) when it is missing.
+function runOnnxruntimeExample(file: string): string | undefined {
+  const out = run(file);
   try {
     require.resolve('onnxruntime-node');
   } catch {
-    installed = false;
-  }
-  const out = run('onnxruntime-float16.js');
-  if (!installed) {
-    // onnxruntime-node is not a dependency: the example says how to get it.
     expect(out).toBe('onnxruntime-node is not installed: ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node\n');
-    return;
+    return undefined;
   }
+  return out;
+}
+
+test('examples/onnxruntime-float16.js passes a float16 onnxruntime tensor straight in', () => {
+  const out = runOnnxruntimeExample('onnxruntime-float16.js');
+  if (out === undefined) return;
   expect(out).toBe(
     'logits: type float16, data Uint16Array, dims [2,3]\n' +
     'tensor([[0.0000, 0.0180, 0.9819],\n' +
@@ -65,17 +67,8 @@ test('examples/onnxruntime-float16.js passes a float16 onnxruntime tensor straig
 });
 
 test('examples/onnxruntime-classifier.js turns an onnxruntime classifier head into class probabilities (as torch gives)', () => {
-  let installed = true;
-  try {
-    require.resolve('onnxruntime-node');
-  } catch {
-    installed = false;
-  }
-  const out = run('onnxruntime-classifier.js');
-  if (!installed) {
-    expect(out).toBe('onnxruntime-node is not installed: ONNXRUNTIME_NODE_INSTALL=skip npm install --no-save onnxruntime-node\n');
-    return;
-  }
+  const out = runOnnxruntimeExample('onnxruntime-classifier.js');
+  if (out === undefined) return;
   expect(out).toBe(
     'tensor([[0.8313, 0.0689, 0.0998],\n' +
     '        [0.0084, 0.8194, 0.1722],\n' +
